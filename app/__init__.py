@@ -1,0 +1,1 @@
+"""Profit-aware loyalty and customer-management API."""

@@ -1,0 +1,1 @@
+"""HTTP layer: routers parse, call one service function and return a schema."""

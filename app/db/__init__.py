@@ -1,0 +1,1 @@
+"""Engine, sessions and the unit of work; nothing is created at import time."""

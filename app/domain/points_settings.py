@@ -1,0 +1,53 @@
+"""Rules of the points settings: X per phase (0.5 < X ≤ 1, Y = 1 − X) and the liability bands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from app.domain.errors import FieldProblem, InvalidInput
+from app.domain.money import ONE
+
+
+class Phase(StrEnum):
+    development = "development"
+    maintenance = "maintenance"
+
+
+HALF = Decimal("0.5")
+
+
+@dataclass(frozen=True)
+class PointsSettings:
+    x_development: Decimal
+    x_maintenance: Decimal
+    point_value: Decimal
+    liability_warning: Decimal
+    liability_critical: Decimal
+    liability_target: Decimal
+
+    def x_for(self, phase: Phase) -> Decimal:
+        """The profit share X a purchase uses: that of the member's phase when posted."""
+        return self.x_development if phase is Phase.development else self.x_maintenance
+
+
+def validate_settings(s: PointsSettings) -> None:
+    """Refuse settings the formula cannot use, naming each bad field."""
+    problems: list[FieldProblem] = []
+    for name in ("x_development", "x_maintenance"):
+        x = getattr(s, name)
+        if not HALF < x <= ONE:
+            problems.append(FieldProblem(name, "must be greater than 0.5 and at most 1"))
+    if s.point_value <= 0:
+        problems.append(FieldProblem("point_value", "must be greater than 0"))
+    if s.liability_warning <= 0:
+        problems.append(FieldProblem("liability_warning", "must be greater than 0"))
+    if s.liability_critical <= s.liability_warning:
+        problems.append(FieldProblem("liability_critical", "must be greater than liability_warning"))
+    if not 0 < s.liability_target < s.liability_critical:
+        problems.append(
+            FieldProblem("liability_target", "must be greater than 0 and below liability_critical")
+        )
+    if problems:
+        raise InvalidInput("the points settings are invalid", errors=problems)

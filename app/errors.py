@@ -1,0 +1,184 @@
+"""The only module that knows HTTP errors: RFC 9457 problem+json for every failure.
+
+Every problem carries `type`, `title`, `status`, `detail`, a stable machine `code` and the
+`request_id`; validation problems add `errors: [{field, message}]`. A 500 says nothing of
+its cause to the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.domain.errors import DomainError, FieldProblem
+
+log = logging.getLogger("app.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://docs.profit-loyalty.example/problems/"
+
+
+class FieldError(BaseModel):
+    field: str = Field(examples=["lines[0].amount"])
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="Stable machine-readable error code.")
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+    existing_id: str | None = Field(default=None, description="The conflicting resource, on a duplicate.")
+
+
+def problem_body(status: int, code: str, title: str, detail: str, request_id: str | None) -> dict[str, Any]:
+    return {
+        "type": PROBLEM_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "request_id": request_id,
+    }
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    errors: Sequence[FieldProblem] = (),
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = problem_body(status, code, title, detail, getattr(request.state, "request_id", None))
+    if errors:
+        body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def field_name(loc: Sequence[int | str]) -> str:
+    """`("body", "lines", 0, "amount")` → `lines[0].amount`."""
+    parts = list(loc[1:]) if loc and loc[0] in ("body", "query", "path", "header") else list(loc)
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or (str(loc[0]) if loc else "body")
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    headers = {"Retry-After": "1"} if exc.status == 503 else None
+    if exc.status == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
+    return problem_response(
+        request, exc.status, exc.code, exc.title, exc.detail, errors=exc.errors, extra=exc.extra, headers=headers
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    raw = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in raw):
+        return problem_response(
+            request, 422, "malformed_json", "Malformed JSON", "the request body is not valid JSON",
+            errors=[FieldProblem("body", "not valid JSON")],
+        )
+    problems = [
+        FieldProblem(field_name(e.get("loc", ())), str(e.get("msg", "invalid")).removeprefix("Value error, "))
+        for e in raw
+    ]
+    detail = "; ".join(f"{p.field}: {p.message}" for p in problems[:5])
+    return problem_response(request, 422, "validation_error", "Invalid input", detail, errors=problems)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the contract offers on this path (FastAPI routes one method each)."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(request.app.state, "allow_table", None)
+    if table is None:
+        table = [
+            (re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path)) + "$"), {m.upper() for m in ops})
+            for path, ops in request.app.openapi().get("paths", {}).items()
+        ]
+        request.app.state.allow_table = table
+    methods: set[str] = set()
+    for pattern, offered in table:
+        if pattern.match(request.url.path):
+            methods |= offered
+    return sorted(methods)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        allow = ", ".join(_allowed_methods(request))
+        return problem_response(
+            request, 405, "method_not_allowed", "Method not allowed",
+            f"{request.method} is not allowed here; allowed: {allow}", headers={"Allow": allow},
+        )
+    if exc.status_code == 404:
+        return problem_response(request, 404, "not_found", "Not found", f"no resource at {request.url.path}")
+    return problem_response(
+        request, exc.status_code, f"http_{exc.status_code}", str(exc.detail), str(exc.detail),
+        headers=dict(exc.headers or {}),
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error (request_id=%s)", getattr(request.state, "request_id", None))
+    return problem_response(
+        request, 500, "internal_error", "Internal server error",
+        "the server failed to handle this request; quote the request_id when reporting it",
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+_DESCRIPTIONS = {
+    400: "Bad request",
+    401: "Missing or invalid API key",
+    403: "The API key lacks the scope or store for this call",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict with the current state (duplicate, short balance, in progress)",
+    413: "Request body too large",
+    415: "Unsupported media type (send application/json)",
+    422: "Invalid input; `errors` names each field",
+    500: "Internal error (nothing about it is disclosed)",
+    503: "Busy with concurrent updates; retry after `Retry-After` seconds",
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: each status documented as problem+json."""
+    return {
+        status: {
+            "description": _DESCRIPTIONS[status],
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,155 @@
+"""Members (persons or companies) with their running points totals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import ConfigDict
+from sqlalchemy import JSON, Column, Index, String, Text
+from sqlmodel import Field, SQLModel
+
+from app.domain.lifecycle import LifecycleStage
+from app.domain.points_settings import Phase
+from app.models.base import Cents, UTCDateTime
+from app.models.types import Money
+
+
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+PHONE = r"^\+?[0-9 ()\-]{3,31}$"
+
+
+class Kind(StrEnum):
+    person = "person"
+    company = "company"
+
+
+class Status(StrEnum):
+    active = "active"
+    dormant = "dormant"
+    lost = "lost"
+
+
+class Relationship(StrEnum):
+    customer = "customer"
+    prospect = "prospect"
+    partner = "partner"
+    competitor = "competitor"
+    blacklist = "blacklist"
+
+
+class Gender(StrEnum):
+    male = "male"
+    female = "female"
+    other = "other"
+
+
+class CustomerBase(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+    kind: Kind = Field(default=Kind.person, sa_type=String(16))
+    phase: Phase = Field(default=Phase.development, sa_type=String(16))
+    phone: str | None = Field(default=None, max_length=32, regex=PHONE)
+    email: str | None = Field(default=None, max_length=254, regex=EMAIL)
+    external_ref: str | None = Field(default=None, min_length=1, max_length=100)
+    birthday: date | None = None
+    gender: Gender | None = Field(default=None, sa_type=String(16))
+    address: str | None = Field(default=None, max_length=500)
+    province: str | None = Field(default=None, max_length=100)
+    city: str | None = Field(default=None, max_length=100)
+    industry: str | None = Field(default=None, max_length=100)
+    source: str | None = Field(default=None, max_length=100)
+    status: Status = Field(default=Status.active, sa_type=String(16))
+    relationship: Relationship = Field(default=Relationship.customer, sa_type=String(16))
+    sales_rep: str | None = Field(default=None, max_length=100)
+    store_id: str | None = Field(default=None, max_length=64)
+    notes: str | None = Field(default=None, max_length=5000)
+
+
+class Customer(CustomerBase, table=True):
+    __tablename__ = "customer"
+    __table_args__ = (
+        Index("ix_customer_phone", "phone"),
+        Index("ix_customer_email", "email"),
+        Index("ix_customer_external_ref", "external_ref"),
+        Index("ix_customer_tier", "tier"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    notes: str | None = Field(default=None, sa_type=Text)
+    tier: str = Field(max_length=32)
+    balance: Decimal = Field(default=Decimal(0), sa_type=Cents)
+    lifetime_points: Decimal = Field(default=Decimal(0), sa_type=Cents)
+    lifetime_profit_points: Decimal = Field(default=Decimal(0), sa_type=Cents)
+    lifetime_consumption_points: Decimal = Field(default=Decimal(0), sa_type=Cents)
+    purchase_count: int = 0
+    last_purchase_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ledger_seq: int = 0
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CustomerCreate(CustomerBase):
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"name": "张三", "phone": "+86 138 0013 8000", "email": "zhang.san@example.com",
+                 "external_ref": "DMS-100234", "birthday": "1985-04-12", "gender": "male",
+                 "province": "广东", "city": "深圳", "source": "walk-in", "store_id": "dealer-01",
+                 "sales_rep": "li.wei", "tags": ["suv-interest"]}
+            ]
+        },
+    )
+
+    tags: list[str] = Field(default_factory=list, max_length=50)
+
+
+class CustomerUpdate(SQLModel):
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid",
+        json_schema_extra={"examples": [{"phone": "+86 139 0000 1111", "phase": "maintenance",
+                                         "tags": ["vip"]}]},
+    )
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: Kind | None = None
+    phase: Phase | None = None
+    phone: str | None = Field(default=None, max_length=32, regex=PHONE)
+    email: str | None = Field(default=None, max_length=254, regex=EMAIL)
+    external_ref: str | None = Field(default=None, min_length=1, max_length=100)
+    birthday: date | None = None
+    gender: Gender | None = None
+    address: str | None = Field(default=None, max_length=500)
+    province: str | None = Field(default=None, max_length=100)
+    city: str | None = Field(default=None, max_length=100)
+    industry: str | None = Field(default=None, max_length=100)
+    source: str | None = Field(default=None, max_length=100)
+    status: Status | None = None
+    relationship: Relationship | None = None
+    sales_rep: str | None = Field(default=None, max_length=100)
+    store_id: str | None = Field(default=None, max_length=64)
+    tags: list[str] | None = Field(default=None, max_length=50)
+    notes: str | None = Field(default=None, max_length=5000)
+
+
+class CustomerPublic(CustomerBase):
+    id: str
+    email: str | None = None
+    tags: list[str]
+    tier: str
+    lifecycle_stage: LifecycleStage
+    balance: Money
+    lifetime_points: Money
+    purchase_count: int
+    last_purchase_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerPage(SQLModel):
+    items: list[CustomerPublic]
+    next_cursor: str | None

@@ -1,0 +1,146 @@
+"""The append-only points ledger: every change of a balance is one entry that explains it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import ConfigDict, field_validator
+from sqlalchemy import Column, ForeignKey, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import Basis, Cents, UTCDateTime
+from app.models.types import Money, MoneyIn, Rate, SignedPointsIn
+
+
+class EntryKind(StrEnum):
+    earn = "earn"
+    bonus = "bonus"
+    redeem = "redeem"
+    reverse = "reverse"
+    expire = "expire"
+    settle = "settle"
+    adjust = "adjust"
+
+
+class LedgerEntry(SQLModel, table=True):
+    __tablename__ = "ledger_entry"
+    __table_args__ = (UniqueConstraint("customer_id", "entry_no"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    customer_id: str = Field(sa_column=Column(String(40), ForeignKey("customer.id"), nullable=False))
+    # Per-member sequence: orders the ledger and, being unique, refuses any lost update.
+    entry_no: int
+    kind: str = Field(max_length=16)
+    points: Decimal = Field(sa_type=Cents)
+    balance_after: Decimal = Field(sa_type=Cents)
+    lifetime_after: Decimal = Field(sa_type=Cents)
+    counts_toward_tier: bool = False
+    profit_points: Decimal = Field(default=Decimal(0), sa_type=Cents)
+    consumption_points: Decimal = Field(default=Decimal(0), sa_type=Cents)
+    x: Decimal | None = Field(default=None, sa_type=Basis)
+    rebate: Decimal | None = Field(default=None, sa_type=Cents)
+    tier_before: str = Field(max_length=32)
+    tier_after: str = Field(max_length=32)
+    transaction_id: str | None = Field(default=None, max_length=40)
+    refund_id: str | None = Field(default=None, max_length=40)
+    reverses_id: str | None = Field(default=None, max_length=40)
+    reason: str | None = Field(default=None, max_length=500)
+    api_key_id: str | None = Field(default=None, max_length=40)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class LedgerEntryPublic(SQLModel):
+    id: str
+    entry_no: int
+    kind: EntryKind
+    points: Money
+    balance_after: Money
+    lifetime_after: Money
+    counts_toward_tier: bool
+    profit_points: Money
+    consumption_points: Money
+    x: Rate | None
+    rebate: Money | None
+    tier_before: str
+    tier_after: str
+    transaction_id: str | None
+    refund_id: str | None
+    reverses_id: str | None
+    reason: str | None
+    created_at: datetime
+
+
+class LedgerPage(SQLModel):
+    items: list[LedgerEntryPublic]
+    next_cursor: str | None
+
+
+class PointsPublic(SQLModel):
+    customer_id: str
+    balance: Money
+    balance_value: Money = Field(description="What the balance is worth in money at the point value.")
+    lifetime_points: Money
+    lifetime_profit_points: Money
+    lifetime_consumption_points: Money
+    tier: str
+    next_tier: str | None
+    points_to_next_tier: Money | None
+
+
+class TierStatus(SQLModel):
+    customer_id: str
+    tier: str
+    tier_name: str
+    rebate_rate: Rate
+    lifetime_points: Money
+    balance: Money
+    next_tier: str | None
+    points_to_next_tier: Money | None
+    allowed_services: list[str]
+
+
+class RedemptionCreate(SQLModel):
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid", json_schema_extra={"examples": [{"points": "500.00", "reason": "oil change voucher"}]}
+    )
+
+    points: MoneyIn
+    reason: str | None = Field(default=None, max_length=500)
+
+    @field_validator("points")
+    @classmethod
+    def _positive(cls, value: Decimal) -> Decimal:
+        if value <= 0:
+            raise ValueError("must be greater than 0")
+        return value
+
+
+class AdjustmentCreate(SQLModel):
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid",
+        json_schema_extra={"examples": [{"points": "12000.00", "reason": "opening balance from legacy DMS",
+                                         "counts_toward_tier": True}]},
+    )
+
+    points: SignedPointsIn
+    reason: str = Field(min_length=1, max_length=500)
+    counts_toward_tier: bool = False
+
+    @field_validator("points")
+    @classmethod
+    def _nonzero(cls, value: Decimal) -> Decimal:
+        if value == 0:
+            raise ValueError("must not be 0")
+        return value
+
+
+class PointsMovement(SQLModel):
+    """The outcome of a redemption or adjustment: the entry written and the new figures."""
+
+    entry: LedgerEntryPublic
+    value: Money = Field(description="Money value of the points moved, at the point value.")
+    balance: Money
+    lifetime_points: Money
+    tier: str

@@ -1,0 +1,228 @@
+"""Posted purchases, their lines, and refunds against them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import AwareDatetime, ConfigDict, field_validator, model_validator
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.domain.points_settings import Phase
+from app.models.base import Basis, Cents, UTCDateTime
+from app.models.types import Money, MoneyIn, Rate, RateIn
+
+ONE = Decimal(1)
+
+
+class Purchase(SQLModel, table=True):
+    __tablename__ = "purchase"
+    __table_args__ = (
+        UniqueConstraint("store_id", "external_id"),
+        Index("ix_purchase_customer_id_id", "customer_id", "id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    customer_id: str = Field(sa_column=Column(String(40), ForeignKey("customer.id"), nullable=False))
+    store_id: str = Field(max_length=64)
+    external_id: str = Field(max_length=100)
+    occurred_at: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    phase: str = Field(max_length=16)
+    x: Decimal = Field(sa_type=Basis)
+    rebate_rate: Decimal = Field(sa_type=Basis)
+    tier_before: str = Field(max_length=32)
+    tier_after: str = Field(max_length=32)
+    amount: Decimal = Field(sa_type=Cents)
+    rebate: Decimal = Field(sa_type=Cents)
+    payable: Decimal = Field(sa_type=Cents)
+    profit_points: Decimal = Field(sa_type=Cents)
+    consumption_points: Decimal = Field(sa_type=Cents)
+    points: Decimal = Field(sa_type=Cents)
+    balance_after: Decimal = Field(sa_type=Cents)
+    lifetime_after: Decimal = Field(sa_type=Cents)
+    refunded_amount: Decimal = Field(default=Decimal(0), sa_type=Cents)
+    reversed_points: Decimal = Field(default=Decimal(0), sa_type=Cents)
+    earn_entry_id: str = Field(max_length=40)
+
+
+class PurchaseLine(SQLModel, table=True):
+    __tablename__ = "purchase_line"
+
+    purchase_id: str = Field(
+        sa_column=Column(String(40), ForeignKey("purchase.id"), primary_key=True)
+    )
+    line_no: int = Field(primary_key=True)
+    service_type: str = Field(max_length=32)
+    description: str | None = Field(default=None, max_length=500)
+    amount: Decimal = Field(sa_type=Cents)
+    margin: Decimal = Field(sa_type=Basis)
+    weight: Decimal = Field(sa_type=Basis)
+    list_profit: Decimal = Field(sa_type=Cents)
+    rebate: Decimal = Field(sa_type=Cents)
+    paid: Decimal = Field(sa_type=Cents)
+    profit_points: Decimal = Field(sa_type=Cents)
+    consumption_points: Decimal = Field(sa_type=Cents)
+    refunded_amount: Decimal = Field(default=Decimal(0), sa_type=Cents)
+    reversed_profit_points: Decimal = Field(default=Decimal(0), sa_type=Cents)
+    reversed_consumption_points: Decimal = Field(default=Decimal(0), sa_type=Cents)
+
+
+class Refund(SQLModel, table=True):
+    __tablename__ = "refund"
+    __table_args__ = (Index("ix_refund_purchase_id", "purchase_id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    purchase_id: str = Field(sa_column=Column(String(40), ForeignKey("purchase.id"), nullable=False))
+    customer_id: str = Field(max_length=40)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    amount: Decimal = Field(sa_type=Cents)
+    profit_points: Decimal = Field(sa_type=Cents)
+    consumption_points: Decimal = Field(sa_type=Cents)
+    points: Decimal = Field(sa_type=Cents)
+    tier_before: str = Field(max_length=32)
+    tier_after: str = Field(max_length=32)
+    balance_after: Decimal = Field(sa_type=Cents)
+    lifetime_after: Decimal = Field(sa_type=Cents)
+    lines: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class TransactionLineIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    service_type: str = Field(min_length=1, max_length=32)
+    description: str | None = Field(default=None, max_length=500)
+    amount: MoneyIn
+    margin: RateIn | None = Field(default=None, description="Profit margin in [-1, 1]; or give `cost`.")
+    cost: MoneyIn | None = Field(default=None, description="Cost of the line; or give `margin`.")
+
+    @field_validator("amount")
+    @classmethod
+    def _positive(cls, value: Decimal) -> Decimal:
+        if value <= 0:
+            raise ValueError("must be greater than 0")
+        return value
+
+    @field_validator("margin")
+    @classmethod
+    def _margin_range(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and not -ONE <= value <= ONE:
+            raise ValueError("must be between -1 and 1")
+        return value
+
+    @model_validator(mode="after")
+    def _margin_or_cost(self) -> TransactionLineIn:
+        if self.margin is not None and self.cost is not None:
+            raise ValueError("give margin or cost, not both")
+        if self.cost is not None and self.cost > 2 * self.amount:
+            raise ValueError("cost implies a margin below -1")
+        return self
+
+
+class TransactionCreate(SQLModel):
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid",
+        json_schema_extra={"examples": [{
+            "customer_id": "cus_01JD0000000000000000000000", "store_id": "dealer-01",
+            "external_id": "R-2026-000123", "occurred_at": "2026-11-22T10:00:00+08:00",
+            "lines": [{"service_type": "maintenance", "description": "10k km service",
+                       "amount": "1000.00", "margin": "0.35"},
+                      {"service_type": "parts", "amount": "2000.00"}]}]},
+    )
+
+    customer_id: str = Field(min_length=1, max_length=40)
+    store_id: str = Field(min_length=1, max_length=64)
+    external_id: str = Field(min_length=1, max_length=100)
+    occurred_at: AwareDatetime | None = Field(default=None, description="Defaults to the time of posting.")
+    lines: list[TransactionLineIn] = Field(min_length=1, max_length=200)
+
+
+class TransactionLinePublic(SQLModel):
+    line_no: int
+    service_type: str
+    description: str | None = None
+    amount: Money
+    margin: Rate
+    weight: Rate
+    list_profit: Money
+    rebate: Money
+    paid: Money
+    profit_points: Money
+    consumption_points: Money
+    refunded_amount: Money = Decimal(0)
+
+
+class QuotePublic(SQLModel):
+    customer_id: str
+    tier_before: str
+    tier_after: str
+    rebate_rate: Rate
+    rebate: Money
+    payable: Money
+    profit_points: Money
+    consumption_points: Money
+    points: Money
+    x: Rate
+    balance: Money
+    lifetime_points: Money
+    lines: list[TransactionLinePublic]
+
+
+class TransactionPublic(QuotePublic):
+    id: str
+    store_id: str
+    external_id: str
+    phase: Phase
+    occurred_at: datetime
+    created_at: datetime
+    amount: Money
+    refunded_amount: Money
+    reversed_points: Money
+
+
+class TransactionPage(SQLModel):
+    items: list[TransactionPublic]
+    next_cursor: str | None
+
+
+class RefundLineIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    line_no: int = Field(ge=1, le=200)
+    amount: MoneyIn
+
+
+class RefundCreate(SQLModel):
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid",
+        json_schema_extra={"examples": [{"lines": [{"line_no": 1, "amount": "200.00"}]}, {}]},
+    )
+
+    lines: list[RefundLineIn] | None = Field(
+        default=None, min_length=1, max_length=200, description="Omit to refund everything still unrefunded."
+    )
+
+
+class RefundLinePublic(SQLModel):
+    line_no: int
+    amount: Money
+    profit_points: Money
+    consumption_points: Money
+
+
+class RefundPublic(SQLModel):
+    id: str
+    transaction_id: str
+    customer_id: str
+    created_at: datetime
+    amount: Money
+    profit_points: Money
+    consumption_points: Money
+    points: Money
+    tier_before: str
+    tier_after: str
+    balance: Money
+    lifetime_points: Money
+    lines: list[RefundLinePublic]

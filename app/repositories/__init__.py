@@ -1,0 +1,1 @@
+"""The only place with select()/insert()/update(); repositories never commit."""

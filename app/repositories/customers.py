@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.grading import TierRule
+from app.models import Customer
+from app.repositories import tables
+
+t = tables.customer
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    q: str | None = None
+    tier: str | None = None
+    phase: str | None = None
+    status: str | None = None
+    sales_rep: str | None = None
+    store_id: str | None = None
+
+
+async def get(
+    session: AsyncSession, customer_id: str, *, for_update: bool = False, include_deleted: bool = False
+) -> Customer | None:
+    """A live member (or any, with `include_deleted`); `for_update` locks its row until commit."""
+    query = select(t).where(t.c.id == customer_id)
+    if not include_deleted:
+        query = query.where(t.c.deleted_at.is_(None))
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.execute(query)).first()
+    return Customer.model_validate(row._mapping) if row else None
+
+
+async def add(session: AsyncSession, customer: Customer) -> None:
+    session.add(customer)
+    await session.flush()
+    session.expunge(customer)
+
+
+async def update_fields(session: AsyncSession, customer_id: str, values: dict[str, Any]) -> None:
+    await session.execute(update(t).where(t.c.id == customer_id).values(values))
+
+
+async def find_duplicate(
+    session: AsyncSession, *, phone: str | None, email: str | None, external_ref: str | None, exclude_id: str | None
+) -> tuple[str, str] | None:
+    """The first live member sharing the phone, email or external reference: (id, field)."""
+    for field, value in (("phone", phone), ("email", email), ("external_ref", external_ref)):
+        if value is None:
+            continue
+        query = select(t.c.id).where(t.c[field] == value, t.c.deleted_at.is_(None)).limit(1)
+        if exclude_id:
+            query = query.where(t.c.id != exclude_id)
+        found = (await session.execute(query)).scalar()
+        if found:
+            return str(found), field
+    return None
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def search(
+    session: AsyncSession, filters: SearchFilters, limit: int, after_id: str | None
+) -> Sequence[Customer]:
+    """Newest first; keyset pagination on the time-ordered id."""
+    query = select(t).where(t.c.deleted_at.is_(None)).order_by(t.c.id.desc()).limit(limit)
+    if after_id:
+        query = query.where(t.c.id < after_id)
+    if filters.q:
+        like = f"%{_escape_like(filters.q.lower())}%"
+        query = query.where(
+            or_(
+                func.lower(t.c.name).like(like, escape="\\"),
+                t.c.phone == filters.q,
+                t.c.email == filters.q.lower(),
+                t.c.external_ref == filters.q,
+            )
+        )
+    for field in ("tier", "phase", "status", "sales_rep", "store_id"):
+        value = getattr(filters, field)
+        if value is not None:
+            query = query.where(t.c[field] == value)
+    return [Customer.model_validate(r._mapping) for r in await session.execute(query)]
+
+
+async def regrade_all(session: AsyncSession, tiers: Sequence[TierRule]) -> None:
+    """Re-grade every member against a new tier table in one statement."""
+    ordered = sorted(tiers, key=lambda r: r.threshold, reverse=True)
+    if len(ordered) == 1:
+        await session.execute(update(t).values(tier=ordered[0].code))
+        return
+    grade = case(*((t.c.lifetime_points >= r.threshold, r.code) for r in ordered[:-1]), else_=ordered[-1].code)
+    await session.execute(update(t).values(tier=grade))

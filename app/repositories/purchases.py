@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Purchase, PurchaseLine, Refund
+from app.repositories import tables
+
+p, pl = tables.purchase, tables.purchase_line
+
+
+async def insert_purchase(session: AsyncSession, purchase: dict[str, Any], lines: Sequence[dict[str, Any]]) -> None:
+    """The purchase and all its lines: two statements whatever the number of lines."""
+    await session.execute(insert(p).values(purchase))
+    await session.execute(insert(pl), list(lines))
+
+
+async def find_receipt(session: AsyncSession, store_id: str, external_id: str) -> str | None:
+    query = select(p.c.id).where(p.c.store_id == store_id, p.c.external_id == external_id)
+    found = (await session.execute(query)).scalar()
+    return str(found) if found else None
+
+
+async def get(session: AsyncSession, purchase_id: str, *, for_update: bool = False) -> Purchase | None:
+    query = select(p).where(p.c.id == purchase_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.execute(query)).first()
+    return Purchase.model_validate(row._mapping) if row else None
+
+
+async def lines_of(session: AsyncSession, purchase_ids: Sequence[str]) -> dict[str, list[PurchaseLine]]:
+    rows = await session.execute(select(pl).where(pl.c.purchase_id.in_(purchase_ids)).order_by(pl.c.line_no))
+    result: dict[str, list[PurchaseLine]] = {pid: [] for pid in purchase_ids}
+    for row in rows:
+        result[row.purchase_id].append(PurchaseLine.model_validate(row._mapping))
+    return result
+
+
+async def page(
+    session: AsyncSession, *, customer_id: str | None, store_id: str | None, limit: int, after_id: str | None
+) -> Sequence[Purchase]:
+    query = select(p).order_by(p.c.id.desc()).limit(limit)
+    if customer_id:
+        query = query.where(p.c.customer_id == customer_id)
+    if store_id:
+        query = query.where(p.c.store_id == store_id)
+    if after_id:
+        query = query.where(p.c.id < after_id)
+    return [Purchase.model_validate(r._mapping) for r in await session.execute(query)]
+
+
+async def record_refund(
+    session: AsyncSession, refund: Refund, purchase_values: dict[str, Any], line_values: dict[int, dict[str, Any]]
+) -> None:
+    """Store the refund and move the purchase's and lines' refunded tallies forward."""
+    session.add(refund)
+    await session.flush()
+    session.expunge(refund)
+    await session.execute(update(p).where(p.c.id == refund.purchase_id).values(purchase_values))
+    for line_no, values in line_values.items():
+        await session.execute(
+            update(pl).where(pl.c.purchase_id == refund.purchase_id, pl.c.line_no == line_no).values(values)
+        )

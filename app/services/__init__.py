@@ -1,0 +1,1 @@
+"""Use cases: load through repositories, decide through the domain, write; never commit."""

@@ -1,0 +1,140 @@
+"""Tier table, service-type catalogue and points settings (with their change history)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from app.domain.grading import TierRule, validate_tier_table
+from app.domain.points_settings import validate_settings
+from app.models import PointsSettingsChange, PointsSettingsRow, ServiceType, Tier
+from app.models.base import new_id
+from app.models.catalogue import (
+    PointsSettingsChangePublic,
+    PointsSettingsHistory,
+    PointsSettingsIn,
+    PointsSettingsPublic,
+    ServiceTypeCreate,
+    ServiceTypeList,
+    ServiceTypePublic,
+    ServiceTypeUpdate,
+    TierPublic,
+    TierTable,
+    TierTableIn,
+)
+from app.repositories import catalogue as repo
+from app.repositories import customers as customers_repo
+from app.repositories.catalogue import SETTINGS_ID
+from app.services.pagination import decode_cursor, encode_cursor
+from app.services.rules import to_domain
+
+
+async def get_tier_table(session: AsyncSession) -> TierTable:
+    tiers = await repo.list_tiers(session)
+    return TierTable(tiers=[TierPublic.model_validate(t, from_attributes=True) for t in tiers])
+
+
+async def replace_tier_table(session: AsyncSession, body: TierTableIn) -> TierTable:
+    """Validate and replace the whole table, then re-grade every member against it."""
+    validate_tier_table([TierRule(t.code, t.threshold, t.rebate_rate) for t in body.tiers])
+    known = {s.code for s in await repo.list_service_types(session)}
+    problems = [
+        FieldProblem(f"tiers[{i}].allowed_services", f"unknown service type {code!r}")
+        for i, t in enumerate(body.tiers)
+        for code in t.allowed_services
+        if code not in known
+    ]
+    if problems:
+        raise InvalidInput("the tier table names unknown service types", errors=problems)
+    tiers = [Tier(position=i, **t.model_dump()) for i, t in enumerate(body.tiers)]
+    await repo.replace_tiers(session, tiers)
+    await customers_repo.regrade_all(session, [TierRule(t.code, t.threshold, t.rebate_rate) for t in tiers])
+    return await get_tier_table(session)
+
+
+async def list_service_types(session: AsyncSession) -> ServiceTypeList:
+    items = await repo.list_service_types(session)
+    return ServiceTypeList(items=[ServiceTypePublic.model_validate(s, from_attributes=True) for s in items])
+
+
+def _check_service_type(values: dict[str, Any]) -> None:
+    margin = values.get("average_margin")
+    if margin is not None and not -1 <= margin <= 1:
+        raise InvalidInput.at("average_margin", "must be between -1 and 1")
+    weight = values.get("points_weight")
+    if weight is not None and weight < 0:
+        raise InvalidInput.at("points_weight", "must be 0 or more")
+
+
+async def create_service_type(session: AsyncSession, body: ServiceTypeCreate, now: datetime) -> ServiceTypePublic:
+    _check_service_type(body.model_dump())
+    if await repo.get_service_type(session, body.code):
+        raise Conflict(f"service type {body.code} already exists", extra={"existing_id": body.code})
+    row = ServiceType(**body.model_dump(), created_at=now)
+    await repo.add(session, row)
+    return ServiceTypePublic.model_validate(row, from_attributes=True)
+
+
+async def update_service_type(session: AsyncSession, code: str, body: ServiceTypeUpdate) -> ServiceTypePublic:
+    row = await repo.get_service_type(session, code)
+    if row is None:
+        raise NotFound(f"no service type {code}")
+    values = body.model_dump(exclude_unset=True)
+    for field, value in values.items():
+        if value is None:
+            raise InvalidInput.at(field, "may not be null")
+    _check_service_type(values)
+    for field, value in values.items():
+        setattr(row, field, value)
+    await session.flush()
+    return ServiceTypePublic.model_validate(row, from_attributes=True)
+
+
+def _settings_public(row: PointsSettingsRow) -> PointsSettingsPublic:
+    return PointsSettingsPublic(
+        **row.model_dump(exclude={"id"}),
+        y_development=1 - row.x_development,
+        y_maintenance=1 - row.x_maintenance,
+    )
+
+
+async def get_points_settings(session: AsyncSession) -> PointsSettingsPublic:
+    row = await repo.get_settings(session)
+    if row is None:
+        raise NotFound("the points settings are missing: run `crm migrate`")
+    return _settings_public(row)
+
+
+async def replace_points_settings(
+    session: AsyncSession, body: PointsSettingsIn, api_key_id: str | None, now: datetime
+) -> PointsSettingsPublic:
+    """Replace all settings; the change is logged. A new X applies to purchases posted after it."""
+    row = PointsSettingsRow(id=SETTINGS_ID, **body.model_dump(), updated_at=now)
+    validate_settings(to_domain(row))
+    current = await repo.get_settings_for_update(session)
+    before = PointsSettingsIn.model_validate(current.model_dump(exclude={"id", "updated_at"})).model_dump(mode="json") if current else None
+    if current is None:
+        await repo.add(session, row)
+    else:
+        for field, value in body.model_dump().items():
+            setattr(current, field, value)
+        current.updated_at = now
+        row = current
+    change = PointsSettingsChange(
+        id=new_id("set"), changed_at=now, api_key_id=api_key_id, before=before, after=body.model_dump(mode="json")
+    )
+    await repo.add(session, change)
+    return _settings_public(row)
+
+
+async def list_settings_history(session: AsyncSession, limit: int, cursor: str | None) -> PointsSettingsHistory:
+    before = decode_cursor(cursor)
+    found = await repo.list_settings_changes(session, limit + 1, before)
+    page = found[:limit]
+    return PointsSettingsHistory(
+        items=[PointsSettingsChangePublic.model_validate(c, from_attributes=True) for c in page],
+        next_cursor=encode_cursor(page[-1].id) if len(found) > limit else None,
+    )

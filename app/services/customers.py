@@ -1,0 +1,123 @@
+"""Members: create with a duplicate check, read, update, search, soft delete."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.lifecycle import lifecycle_stage
+from app.models import Customer
+from app.models.base import new_id
+from app.models.customers import CustomerCreate, CustomerPage, CustomerPublic, CustomerUpdate
+from app.repositories import customers as repo
+from app.repositories.customers import SearchFilters
+from app.services.pagination import decode_cursor, encode_cursor
+from app.services.rules import load_rules
+
+_PHONE_NOISE = re.compile(r"[\s()\-]")
+_PHONE_LIKE = re.compile(r"\+?[0-9 ()\-]{3,31}")
+_REQUIRED = {"name", "kind", "phase", "status", "relationship", "tags"}
+
+
+def normalize_phone(phone: str | None) -> str | None:
+    """Compare phones by digits (and a leading +), whatever the spacing the caller used."""
+    return _PHONE_NOISE.sub("", phone) if phone else phone
+
+
+def _normalized(values: dict[str, Any]) -> dict[str, Any]:
+    if values.get("phone"):
+        values["phone"] = normalize_phone(values["phone"])
+    if values.get("email"):
+        values["email"] = values["email"].lower()
+    return values
+
+
+def to_public(member: Customer, now: datetime) -> CustomerPublic:
+    data = member.model_dump()
+    data["lifecycle_stage"] = lifecycle_stage(member.purchase_count, member.last_purchase_at, now)
+    return CustomerPublic.model_validate(data)
+
+
+async def _refuse_duplicate(session: AsyncSession, values: dict[str, Any], exclude_id: str | None) -> None:
+    found = await repo.find_duplicate(
+        session,
+        phone=values.get("phone"),
+        email=values.get("email"),
+        external_ref=values.get("external_ref"),
+        exclude_id=exclude_id,
+    )
+    if found:
+        existing_id, field = found
+        raise Conflict(
+            f"member {existing_id} already has this {field}; pass allow_duplicate=true to keep both",
+            extra={"existing_id": existing_id, "field": field},
+        )
+
+
+async def create_customer(
+    session: AsyncSession, body: CustomerCreate, *, allow_duplicate: bool, now: datetime
+) -> CustomerPublic:
+    values = _normalized(body.model_dump())
+    if not allow_duplicate:
+        await _refuse_duplicate(session, values, None)
+    rules = await load_rules(session)
+    member = Customer(
+        **values, id=new_id("cus"), tier=rules.tiers[0].code,
+        created_at=now, updated_at=now,
+    )
+    await repo.add(session, member)
+    return to_public(member, now)
+
+
+async def get_customer(session: AsyncSession, customer_id: str, now: datetime) -> CustomerPublic:
+    member = await repo.get(session, customer_id)
+    if member is None:
+        raise NotFound(f"no member {customer_id}")
+    return to_public(member, now)
+
+
+async def update_customer(
+    session: AsyncSession, customer_id: str, body: CustomerUpdate, *, allow_duplicate: bool, now: datetime
+) -> CustomerPublic:
+    """Apply only the fields the caller sent; server-kept figures cannot be set."""
+    member = await repo.get(session, customer_id, for_update=True)
+    if member is None:
+        raise NotFound(f"no member {customer_id}")
+    values = _normalized(body.model_dump(exclude_unset=True))
+    for field in _REQUIRED & values.keys():
+        if values[field] is None:
+            raise InvalidInput.at(field, "may not be null")
+    if not allow_duplicate:
+        await _refuse_duplicate(session, values, customer_id)
+    if values:
+        values["updated_at"] = now
+        await repo.update_fields(session, customer_id, values)
+    updated = member.model_copy(update=values)
+    return to_public(updated, now)
+
+
+async def delete_customer(session: AsyncSession, customer_id: str, now: datetime) -> None:
+    """Soft delete: the member disappears from the API; its ledger and purchases stay for audit."""
+    member = await repo.get(session, customer_id, for_update=True)
+    if member is None:
+        raise NotFound(f"no member {customer_id}")
+    await repo.update_fields(session, customer_id, {"deleted_at": now, "updated_at": now})
+
+
+async def search_customers(
+    session: AsyncSession, filters: SearchFilters, limit: int, cursor: str | None, now: datetime
+) -> CustomerPage:
+    after = decode_cursor(cursor)
+    if filters.q and _PHONE_LIKE.fullmatch(filters.q):
+        filters = replace(filters, q=normalize_phone(filters.q))
+    found = await repo.search(session, filters, limit + 1, after)
+    page = found[:limit]
+    return CustomerPage(
+        items=[to_public(m, now) for m in page],
+        next_cursor=encode_cursor(page[-1].id) if len(found) > limit else None,
+    )

@@ -1,0 +1,100 @@
+"""The one way a member's points change: a ledger entry and its running totals, together.
+
+Callers hold the member's row lock (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's
+`BEGIN IMMEDIATE` holds the database write lock), so the totals are computed from the
+locked row and written as absolute values in the same transaction as the entry. The
+unique `(customer_id, entry_no)` refuses any write that skipped the lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.grading import TierRule, grade
+from app.domain.money import ZERO
+from app.models import Customer
+from app.models.base import new_id
+from app.models.ledger import EntryKind
+from app.repositories import customers as customers_repo
+from app.repositories import ledger as ledger_repo
+
+
+@dataclass(frozen=True)
+class Movement:
+    kind: EntryKind
+    points: Decimal
+    counts_toward_tier: bool
+    profit_points: Decimal = ZERO
+    consumption_points: Decimal = ZERO
+    x: Decimal | None = None
+    rebate: Decimal | None = None
+    transaction_id: str | None = None
+    refund_id: str | None = None
+    reverses_id: str | None = None
+    reason: str | None = None
+    api_key_id: str | None = None
+    member_changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Applied:
+    entry_id: str
+    entry: dict[str, Any]
+    balance: Decimal
+    lifetime_points: Decimal
+    tier_before: str
+    tier_after: str
+
+
+async def apply_movement(
+    session: AsyncSession, member: Customer, move: Movement, ladder: Sequence[TierRule], now: datetime
+) -> Applied:
+    """Write `move` for the locked `member`: its totals first (row already ours), then the entry."""
+    balance = member.balance + move.points
+    lifetime = member.lifetime_points + (move.points if move.counts_toward_tier else ZERO)
+    tier_after = grade(ladder, lifetime).code
+    entry_no = member.ledger_seq + 1
+    await customers_repo.update_fields(
+        session,
+        member.id,
+        {
+            "balance": balance,
+            "lifetime_points": lifetime,
+            "lifetime_profit_points": member.lifetime_profit_points + move.profit_points,
+            "lifetime_consumption_points": member.lifetime_consumption_points + move.consumption_points,
+            "tier": tier_after,
+            "ledger_seq": entry_no,
+            "updated_at": now,
+            **move.member_changes,
+        },
+    )
+    entry = {
+        "id": new_id("led"),
+        "customer_id": member.id,
+        "entry_no": entry_no,
+        "kind": move.kind.value,
+        "points": move.points,
+        "balance_after": balance,
+        "lifetime_after": lifetime,
+        "counts_toward_tier": move.counts_toward_tier,
+        "profit_points": move.profit_points,
+        "consumption_points": move.consumption_points,
+        "x": move.x,
+        "rebate": move.rebate,
+        "tier_before": member.tier,
+        "tier_after": tier_after,
+        "transaction_id": move.transaction_id,
+        "refund_id": move.refund_id,
+        "reverses_id": move.reverses_id,
+        "reason": move.reason,
+        "api_key_id": move.api_key_id,
+        "created_at": now,
+    }
+    await ledger_repo.append(session, entry)
+    return Applied(entry["id"], entry, balance, lifetime, member.tier, tier_after)
