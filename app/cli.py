@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -73,6 +74,22 @@ def cmd_seed(_args: argparse.Namespace) -> None:
         print(key)
 
 
+def cmd_openapi(args: argparse.Namespace) -> None:
+    """Write the served contract to openapi/openapi.json (or check that it is current)."""
+    from app.main import app, openapi_text
+
+    served = openapi_text(app)
+    path = Path(args.path)
+    if args.check:
+        if not path.exists() or path.read_text() != served:
+            raise SystemExit(f"{path} differs from the served contract: run `crm openapi`")
+        print(f"{path} is current")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(served)
+    print(f"wrote {path}")
+
+
 def cmd_keys_create(args: argparse.Namespace) -> None:
     scopes = [Scope(s.strip()) for s in args.scopes.split(",") if s.strip()]
     body = ApiKeyCreate(name=args.name, scopes=scopes, store_id=args.store)
@@ -104,6 +121,10 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply pending migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("seed", help="default catalogue, tiers and demo data").set_defaults(func=cmd_seed)
+    contract = sub.add_parser("openapi", help="write (or --check) openapi/openapi.json")
+    contract.add_argument("--path", default="openapi/openapi.json")
+    contract.add_argument("--check", action="store_true")
+    contract.set_defaults(func=cmd_openapi)
     keys = sub.add_parser("api-keys", help="manage API keys").add_subparsers(dest="action", required=True)
     create = keys.add_parser("create", help="create a key; prints it as the last line")
     create.add_argument("--name", required=True)

@@ -95,14 +95,18 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _malformed_json(request: Request) -> JSONResponse:
+    return problem_response(
+        request, 422, "malformed_json", "Malformed JSON", "the request body is not valid UTF-8 JSON",
+        errors=[FieldProblem("body", "not valid JSON")],
+    )
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     raw = exc.errors()
     if any(e.get("type") == "json_invalid" for e in raw):
-        return problem_response(
-            request, 422, "malformed_json", "Malformed JSON", "the request body is not valid JSON",
-            errors=[FieldProblem("body", "not valid JSON")],
-        )
+        return _malformed_json(request)
     problems = [
         FieldProblem(field_name(e.get("loc", ())), str(e.get("msg", "invalid")).removeprefix("Value error, "))
         for e in raw
@@ -112,19 +116,26 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method the contract offers on this path (FastAPI routes one method each)."""
-    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(request.app.state, "allow_table", None)
+    """Every method the contract offers on this path (FastAPI routes one method each).
+
+    A literal segment beats a parameter: `/v1/transactions/quote` is not `/{transaction_id}`.
+    """
+    table: list[tuple[int, re.Pattern[str], set[str]]] | None = getattr(request.app.state, "allow_table", None)
     if table is None:
         table = [
-            (re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path)) + "$"), {m.upper() for m in ops})
+            (
+                path.count("{"),
+                re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path)) + "$"),
+                {m.upper() for m in ops},
+            )
             for path, ops in request.app.openapi().get("paths", {}).items()
         ]
         request.app.state.allow_table = table
-    methods: set[str] = set()
-    for pattern, offered in table:
-        if pattern.match(request.url.path):
-            methods |= offered
-    return sorted(methods)
+    matches = [(params, offered) for params, pattern, offered in table if pattern.match(request.url.path)]
+    if not matches:
+        return []
+    fewest = min(params for params, _ in matches)
+    return sorted(set().union(*(offered for params, offered in matches if params == fewest)))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -135,6 +146,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
             request, 405, "method_not_allowed", "Method not allowed",
             f"{request.method} is not allowed here; allowed: {allow}", headers={"Allow": allow},
         )
+    if exc.status_code == 400:  # FastAPI's "error parsing the body" (e.g. invalid UTF-8)
+        return _malformed_json(request)
     if exc.status_code == 404:
         return problem_response(request, 404, "not_found", "Not found", f"no resource at {request.url.path}")
     return problem_response(
@@ -174,11 +187,14 @@ _DESCRIPTIONS = {
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` for a route: each status documented as problem+json."""
+    """`responses=` for a route: each status documented as problem+json.
+
+    422 is always included: any operation refuses unknown query parameters.
+    """
     return {
         status: {
             "description": _DESCRIPTIONS[status],
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
-        for status in statuses
+        for status in sorted({*statuses, 422})
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -88,6 +89,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 responses["422"] = errors.problems(422)[422]
     app.openapi_schema = schema
     return schema
+
+
+def openapi_text(application: FastAPI) -> str:
+    """The contract as committed: stable key order, UTF-8, trailing newline."""
+    return json.dumps(application.openapi(), indent=2, ensure_ascii=False) + "\n"
 
 
 app = create_app()

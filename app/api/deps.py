@@ -7,18 +7,42 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
+from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.uow import UnitOfWork
-from app.domain.errors import Forbidden, Unauthorized
+from app.domain.errors import FieldProblem, Forbidden, InvalidInput, Unauthorized
 from app.models.api_keys import Scope
 from app.models.base import utcnow
 from app.services.api_keys import Principal, authenticate
 from app.services.idempotency import fingerprint, run_idempotent
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer lk_…`")
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+async def reject_unknown_query(request: Request) -> None:
+    """Refuse query parameters the operation does not declare (a typo must not widen a search)."""
+    if not request.query_params:
+        return
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    unknown = set(request.query_params) - _query_names(dependant)
+    if unknown:
+        raise InvalidInput(
+            "unknown query parameters",
+            errors=[FieldProblem(name, "is not a parameter of this operation") for name in sorted(unknown)],
+        )
 
 
 def get_uow(request: Request) -> UnitOfWork:

@@ -51,6 +51,10 @@ class RequestGuard:
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             await send(message)
 
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
+            await self._refuse(send_with_id, request_id, 422, "validation_error", "Invalid input",
+                               "the URL must not contain the NUL character")
+            return
         if scope["method"] not in _BODY_METHODS:
             await self.app(scope, receive, send_with_id)
             return

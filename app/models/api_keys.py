@@ -9,6 +9,7 @@ from pydantic import ConfigDict
 from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel
 
+from app.models.types import RequestModel
 from app.models.base import UTCDateTime
 
 
@@ -36,7 +37,7 @@ class ApiKey(SQLModel, table=True):
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class ApiKeyCreate(SQLModel):
+class ApiKeyCreate(RequestModel):
     model_config = ConfigDict(  # type: ignore[assignment]
         extra="forbid",
         json_schema_extra={"examples": [{"name": "dealer-01 POS", "scopes": ["transactions:write"],

@@ -11,7 +11,7 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from app.models.base import Basis, Cents, UTCDateTime
-from app.models.types import Money, MoneyIn, Rate, RateIn
+from app.models.types import MarginIn, Money, MoneyIn, Rate, RateIn, RequestModel
 
 CODE = r"^[a-z0-9][a-z0-9_\-]{0,31}$"
 
@@ -27,7 +27,7 @@ class Tier(SQLModel, table=True):
     allowed_services: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
-class TierIn(SQLModel):
+class TierIn(RequestModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     code: str = Field(regex=CODE)
@@ -45,7 +45,7 @@ class TierPublic(SQLModel):
     allowed_services: list[str]
 
 
-class TierTableIn(SQLModel):
+class TierTableIn(RequestModel):
     model_config = ConfigDict(  # type: ignore[assignment]
         extra="forbid",
         json_schema_extra={"examples": [{"tiers": [
@@ -74,7 +74,7 @@ class ServiceType(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class ServiceTypeCreate(SQLModel):
+class ServiceTypeCreate(RequestModel):
     model_config = ConfigDict(  # type: ignore[assignment]
         extra="forbid",
         json_schema_extra={"examples": [{"code": "detailing", "name": "Detailing", "category": "after-sales",
@@ -84,18 +84,18 @@ class ServiceTypeCreate(SQLModel):
     code: str = Field(regex=CODE)
     name: str = Field(min_length=1, max_length=100)
     category: str = Field(min_length=1, max_length=100)
-    average_margin: RateIn
+    average_margin: MarginIn
     points_weight: RateIn = Decimal(1)
 
 
-class ServiceTypeUpdate(SQLModel):
+class ServiceTypeUpdate(RequestModel):
     model_config = ConfigDict(  # type: ignore[assignment]
         extra="forbid", json_schema_extra={"examples": [{"average_margin": "0.38"}]}
     )
 
     name: str | None = Field(default=None, min_length=1, max_length=100)
     category: str | None = Field(default=None, min_length=1, max_length=100)
-    average_margin: RateIn | None = None
+    average_margin: MarginIn | None = None
     points_weight: RateIn | None = None
 
 
@@ -138,7 +138,7 @@ class PointsSettingsChange(SQLModel, table=True):
     after: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
 
 
-class PointsSettingsIn(SQLModel):
+class PointsSettingsIn(RequestModel):
     model_config = ConfigDict(  # type: ignore[assignment]
         extra="forbid",
         json_schema_extra={"examples": [{"x_development": "0.8", "x_maintenance": "0.8", "point_value": "0.01",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 from app.domain.lifecycle import LifecycleStage
 from app.domain.points_settings import Phase
 from app.models.base import Cents, UTCDateTime
-from app.models.types import Money
+from app.models.types import DateIn, Money, RequestModel
 
 
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -52,7 +52,7 @@ class CustomerBase(SQLModel):
     phone: str | None = Field(default=None, max_length=32, regex=PHONE)
     email: str | None = Field(default=None, max_length=254, regex=EMAIL)
     external_ref: str | None = Field(default=None, min_length=1, max_length=100)
-    birthday: date | None = None
+    birthday: DateIn | None = None
     gender: Gender | None = Field(default=None, sa_type=String(16))
     address: str | None = Field(default=None, max_length=500)
     province: str | None = Field(default=None, max_length=100)
@@ -92,7 +92,7 @@ class Customer(CustomerBase, table=True):
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class CustomerCreate(CustomerBase):
+class CustomerCreate(CustomerBase, RequestModel):
     model_config = ConfigDict(  # type: ignore[assignment]
         extra="forbid",
         json_schema_extra={
@@ -108,7 +108,7 @@ class CustomerCreate(CustomerBase):
     tags: list[str] = Field(default_factory=list, max_length=50)
 
 
-class CustomerUpdate(SQLModel):
+class CustomerUpdate(RequestModel):
     model_config = ConfigDict(  # type: ignore[assignment]
         extra="forbid",
         json_schema_extra={"examples": [{"phone": "+86 139 0000 1111", "phase": "maintenance",
@@ -121,7 +121,7 @@ class CustomerUpdate(SQLModel):
     phone: str | None = Field(default=None, max_length=32, regex=PHONE)
     email: str | None = Field(default=None, max_length=254, regex=EMAIL)
     external_ref: str | None = Field(default=None, min_length=1, max_length=100)
-    birthday: date | None = None
+    birthday: DateIn | None = None
     gender: Gender | None = None
     address: str | None = Field(default=None, max_length=500)
     province: str | None = Field(default=None, max_length=100)

@@ -6,12 +6,12 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict, StrictBool, field_validator
 from sqlalchemy import Column, ForeignKey, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import Basis, Cents, UTCDateTime
-from app.models.types import Money, MoneyIn, Rate, SignedPointsIn
+from app.models.types import Money, MoneyIn, Rate, RequestModel, SignedPointsIn
 
 
 class EntryKind(StrEnum):
@@ -101,7 +101,7 @@ class TierStatus(SQLModel):
     allowed_services: list[str]
 
 
-class RedemptionCreate(SQLModel):
+class RedemptionCreate(RequestModel):
     model_config = ConfigDict(  # type: ignore[assignment]
         extra="forbid", json_schema_extra={"examples": [{"points": "500.00", "reason": "oil change voucher"}]}
     )
@@ -117,7 +117,7 @@ class RedemptionCreate(SQLModel):
         return value
 
 
-class AdjustmentCreate(SQLModel):
+class AdjustmentCreate(RequestModel):
     model_config = ConfigDict(  # type: ignore[assignment]
         extra="forbid",
         json_schema_extra={"examples": [{"points": "12000.00", "reason": "opening balance from legacy DMS",
@@ -126,7 +126,7 @@ class AdjustmentCreate(SQLModel):
 
     points: SignedPointsIn
     reason: str = Field(min_length=1, max_length=500)
-    counts_toward_tier: bool = False
+    counts_toward_tier: StrictBool = False
 
     @field_validator("points")
     @classmethod

@@ -6,15 +6,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import AwareDatetime, ConfigDict, field_validator, model_validator
+from pydantic import ConfigDict, StrictInt, field_validator, model_validator
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.domain.points_settings import Phase
 from app.models.base import Basis, Cents, UTCDateTime
-from app.models.types import Money, MoneyIn, Rate, RateIn
+from app.models.types import MarginIn, Money, MoneyIn, Rate, RequestModel, TimestampIn
 
-ONE = Decimal(1)
 
 
 class Purchase(SQLModel, table=True):
@@ -89,13 +88,13 @@ class Refund(SQLModel, table=True):
     lines: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
 
 
-class TransactionLineIn(SQLModel):
+class TransactionLineIn(RequestModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     service_type: str = Field(min_length=1, max_length=32)
     description: str | None = Field(default=None, max_length=500)
     amount: MoneyIn
-    margin: RateIn | None = Field(default=None, description="Profit margin in [-1, 1]; or give `cost`.")
+    margin: MarginIn | None = Field(default=None, description="Profit margin in [-1, 1]; or give `cost`.")
     cost: MoneyIn | None = Field(default=None, description="Cost of the line; or give `margin`.")
 
     @field_validator("amount")
@@ -103,13 +102,6 @@ class TransactionLineIn(SQLModel):
     def _positive(cls, value: Decimal) -> Decimal:
         if value <= 0:
             raise ValueError("must be greater than 0")
-        return value
-
-    @field_validator("margin")
-    @classmethod
-    def _margin_range(cls, value: Decimal | None) -> Decimal | None:
-        if value is not None and not -ONE <= value <= ONE:
-            raise ValueError("must be between -1 and 1")
         return value
 
     @model_validator(mode="after")
@@ -121,7 +113,7 @@ class TransactionLineIn(SQLModel):
         return self
 
 
-class TransactionCreate(SQLModel):
+class TransactionCreate(RequestModel):
     model_config = ConfigDict(  # type: ignore[assignment]
         extra="forbid",
         json_schema_extra={"examples": [{
@@ -135,7 +127,7 @@ class TransactionCreate(SQLModel):
     customer_id: str = Field(min_length=1, max_length=40)
     store_id: str = Field(min_length=1, max_length=64)
     external_id: str = Field(min_length=1, max_length=100)
-    occurred_at: AwareDatetime | None = Field(default=None, description="Defaults to the time of posting.")
+    occurred_at: TimestampIn | None = Field(default=None, description="Defaults to the time of posting.")
     lines: list[TransactionLineIn] = Field(min_length=1, max_length=200)
 
 
@@ -187,14 +179,14 @@ class TransactionPage(SQLModel):
     next_cursor: str | None
 
 
-class RefundLineIn(SQLModel):
+class RefundLineIn(RequestModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    line_no: int = Field(ge=1, le=200)
+    line_no: StrictInt = Field(ge=1, le=200)
     amount: MoneyIn
 
 
-class RefundCreate(SQLModel):
+class RefundCreate(RequestModel):
     model_config = ConfigDict(  # type: ignore[assignment]
         extra="forbid",
         json_schema_extra={"examples": [{"lines": [{"line_no": 1, "amount": "200.00"}]}, {}]},

@@ -8,10 +8,20 @@ keep them as strings too.
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic import (
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    field_validator,
+)
+from sqlmodel import SQLModel
 
 
 def _parser(pattern: str, example: str) -> PlainValidator:
@@ -41,6 +51,7 @@ def _rate_text(value: Decimal) -> str:
 MONEY_IN = r"\d{1,10}(\.\d{1,2})?"
 SIGNED_MONEY_IN = r"-?\d{1,10}(\.\d{1,2})?"
 RATE_IN = r"-?\d(\.\d{1,4})?"
+MARGIN_IN = r"-?(0(\.\d{1,4})?|1(\.0{1,4})?)"
 
 #: A non-negative amount of money or points in a request, at most 2 places.
 MoneyIn = Annotated[
@@ -63,6 +74,13 @@ RateIn = Annotated[
     PlainSerializer(_rate_text, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": f"^{RATE_IN}$", "examples": ["0.35"]}),
 ]
+#: A margin in [-1, 1], at most 4 places.
+MarginIn = Annotated[
+    Decimal,
+    _parser(MARGIN_IN, "0.35"),
+    PlainSerializer(_rate_text, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": f"^{MARGIN_IN}$", "examples": ["0.35"]}),
+]
 #: Money or points in a response: always 2 places.
 Money = Annotated[
     Decimal,
@@ -75,3 +93,41 @@ Rate = Annotated[
     PlainSerializer(_rate_text, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["0.05"]}),
 ]
+
+
+def _text_only(value: Any) -> Any:
+    """JSON carries dates as strings; refuse the numbers pydantic would read as epoch seconds."""
+    if isinstance(value, int | float):
+        raise ValueError("must be an ISO 8601 string")
+    return value
+
+
+#: A calendar date in a request ("1985-04-12").
+DateIn = Annotated[date, BeforeValidator(_text_only)]
+#: A timestamp with its UTC offset in a request ("2026-11-22T10:00:00+08:00").
+TimestampIn = Annotated[AwareDatetime, BeforeValidator(_text_only)]
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("must not contain the NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("must be valid Unicode text (no lone surrogates)") from None
+    elif isinstance(value, list):
+        for item in value:
+            _storable(item)
+    return value
+
+
+class RequestModel(SQLModel):
+    """Base of every request body: unknown fields refused, text storable in any database."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_is_storable(cls, value: Any) -> Any:
+        return _storable(value)

@@ -61,9 +61,6 @@ async def list_service_types(session: AsyncSession) -> ServiceTypeList:
 
 
 def _check_service_type(values: dict[str, Any]) -> None:
-    margin = values.get("average_margin")
-    if margin is not None and not -1 <= margin <= 1:
-        raise InvalidInput.at("average_margin", "must be between -1 and 1")
     weight = values.get("points_weight")
     if weight is not None and weight < 0:
         raise InvalidInput.at("points_weight", "must be 0 or more")

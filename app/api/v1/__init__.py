@@ -1,9 +1,10 @@
 """Version 1 of the API: one router per resource."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from app.api.v1 import api_keys, customers, points, settings, tiers, transactions
+from app.api.deps import reject_unknown_query
+from app.api.v1 import api_keys, customers, points, service_types, settings, tiers, transactions
 
-router = APIRouter(prefix="/v1")
-for module in (customers, transactions, points, settings, tiers, api_keys):
+router = APIRouter(prefix="/v1", dependencies=[Depends(reject_unknown_query)])
+for module in (customers, transactions, points, settings, tiers, service_types, api_keys):
     router.include_router(module.router)
