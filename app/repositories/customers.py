@@ -79,7 +79,7 @@ async def search(
         query = query.where(
             or_(
                 func.lower(t.c.name).like(like, escape="\\"),
-                t.c.phone == filters.q,
+                t.c.phone.like(f"%{_escape_like(filters.q)}", escape="\\"),  # with or without country code
                 t.c.email == filters.q.lower(),
                 t.c.external_ref == filters.q,
             )
