@@ -45,8 +45,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if settings.is_sqlite:
         upgrade(settings.database_url)
     uvicorn.run(
-        "app.main:app", host=args.host, port=args.port, workers=args.workers,
-        proxy_headers=False, access_log=not args.no_access_log, log_level="info",
+        "app.main:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=False,
+        access_log=not args.no_access_log,
+        log_level="info",
     )
 
 
@@ -128,7 +133,9 @@ def parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("api-keys", help="manage API keys").add_subparsers(dest="action", required=True)
     create = keys.add_parser("create", help="create a key; prints it as the last line")
     create.add_argument("--name", required=True)
-    create.add_argument("--scopes", required=True, help=f"comma-separated: {', '.join(s.value for s in Scope)}")
+    create.add_argument(
+        "--scopes", required=True, help=f"comma-separated: {', '.join(s.value for s in Scope)}"
+    )
     create.add_argument("--store", default=None, help="restrict the key to one store")
     create.set_defaults(func=cmd_keys_create)
     keys.add_parser("list", help="list keys").set_defaults(func=cmd_keys_list)

@@ -91,13 +91,24 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status == 401:
         headers = {"WWW-Authenticate": "Bearer"}
     return problem_response(
-        request, exc.status, exc.code, exc.title, exc.detail, errors=exc.errors, extra=exc.extra, headers=headers
+        request,
+        exc.status,
+        exc.code,
+        exc.title,
+        exc.detail,
+        errors=exc.errors,
+        extra=exc.extra,
+        headers=headers,
     )
 
 
 def _malformed_json(request: Request) -> JSONResponse:
     return problem_response(
-        request, 422, "malformed_json", "Malformed JSON", "the request body is not valid UTF-8 JSON",
+        request,
+        422,
+        "malformed_json",
+        "Malformed JSON",
+        "the request body is not valid UTF-8 JSON",
         errors=[FieldProblem("body", "not valid JSON")],
     )
 
@@ -120,7 +131,9 @@ def _allowed_methods(request: Request) -> list[str]:
 
     A literal segment beats a parameter: `/v1/transactions/quote` is not `/{transaction_id}`.
     """
-    table: list[tuple[int, re.Pattern[str], set[str]]] | None = getattr(request.app.state, "allow_table", None)
+    table: list[tuple[int, re.Pattern[str], set[str]]] | None = getattr(
+        request.app.state, "allow_table", None
+    )
     if table is None:
         table = [
             (
@@ -143,15 +156,23 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 405:
         allow = ", ".join(_allowed_methods(request))
         return problem_response(
-            request, 405, "method_not_allowed", "Method not allowed",
-            f"{request.method} is not allowed here; allowed: {allow}", headers={"Allow": allow},
+            request,
+            405,
+            "method_not_allowed",
+            "Method not allowed",
+            f"{request.method} is not allowed here; allowed: {allow}",
+            headers={"Allow": allow},
         )
     if exc.status_code == 400:  # FastAPI's "error parsing the body" (e.g. invalid UTF-8)
         return _malformed_json(request)
     if exc.status_code == 404:
         return problem_response(request, 404, "not_found", "Not found", f"no resource at {request.url.path}")
     return problem_response(
-        request, exc.status_code, f"http_{exc.status_code}", str(exc.detail), str(exc.detail),
+        request,
+        exc.status_code,
+        f"http_{exc.status_code}",
+        str(exc.detail),
+        str(exc.detail),
         headers=dict(exc.headers or {}),
     )
 
@@ -159,7 +180,10 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error (request_id=%s)", getattr(request.state, "request_id", None))
     return problem_response(
-        request, 500, "internal_error", "Internal server error",
+        request,
+        500,
+        "internal_error",
+        "Internal server error",
         "the server failed to handle this request; quote the request_id when reporting it",
     )
 

@@ -83,10 +83,12 @@ async def reset(request: pytest.FixtureRequest) -> None:
         for table in DATA_TABLES:
             if table not in ("points_settings",):
                 await session.execute(text(f"DELETE FROM {table}"))
-        await session.execute(text(
-            "UPDATE points_settings SET x_development = 8000, x_maintenance = 8000, point_value = 100, "
-            "liability_warning = 10000000, liability_critical = 25000000, liability_target = 15000000"
-        ))
+        await session.execute(
+            text(
+                "UPDATE points_settings SET x_development = 8000, x_maintenance = 8000, point_value = 100, "
+                "liability_warning = 10000000, liability_critical = 25000000, liability_target = 15000000"
+            )
+        )
         await seed.seed_catalogue(session, utcnow())
 
     await application.state.uow.run(run)
@@ -126,7 +128,10 @@ def server(migrated: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--no-access-log"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=Path(__file__).parents[1],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).parents[1],
         )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

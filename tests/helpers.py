@@ -24,7 +24,9 @@ async def new_member(client: httpx.AsyncClient, headers: dict[str, str], **field
     return response.json()  # type: ignore[no-any-return]
 
 
-def purchase(customer_id: str, *lines: dict[str, Any], store_id: str = "dealer-01", **extra: Any) -> dict[str, Any]:
+def purchase(
+    customer_id: str, *lines: dict[str, Any], store_id: str = "dealer-01", **extra: Any
+) -> dict[str, Any]:
     return {
         "customer_id": customer_id,
         "store_id": store_id,
@@ -34,7 +36,9 @@ def purchase(customer_id: str, *lines: dict[str, Any], store_id: str = "dealer-0
     }
 
 
-async def post(client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any], **kw: Any) -> httpx.Response:
+async def post(
+    client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any], **kw: Any
+) -> httpx.Response:
     return await client.post("/v1/transactions", json=body, headers=headers, **kw)
 
 
@@ -45,7 +49,9 @@ async def ledger_matches_totals(client: httpx.AsyncClient, headers: dict[str, st
     cursor = None
     while True:
         params = {"limit": 500, **({"cursor": cursor} if cursor else {})}
-        page = (await client.get(f"/v1/customers/{customer_id}/points/ledger", params=params, headers=headers)).json()
+        page = (
+            await client.get(f"/v1/customers/{customer_id}/points/ledger", params=params, headers=headers)
+        ).json()
         entries += page["items"]
         cursor = page["next_cursor"]
         if not cursor:
@@ -54,7 +60,9 @@ async def ledger_matches_totals(client: httpx.AsyncClient, headers: dict[str, st
     counted = sum((Decimal(e["points"]) for e in entries if e["counts_toward_tier"]), Decimal(0))
     assert Decimal(points["balance"]) == total
     assert Decimal(points["lifetime_points"]) == counted
-    assert Decimal(points["lifetime_profit_points"]) == sum((Decimal(e["profit_points"]) for e in entries), Decimal(0))
+    assert Decimal(points["lifetime_profit_points"]) == sum(
+        (Decimal(e["profit_points"]) for e in entries), Decimal(0)
+    )
     assert Decimal(points["lifetime_consumption_points"]) == sum(
         (Decimal(e["consumption_points"]) for e in entries), Decimal(0)
     )

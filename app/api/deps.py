@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
-from fastapi.responses import JSONResponse
 from fastapi.dependencies.models import Dependant
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -108,9 +108,16 @@ async def create_once(
 ) -> JSONResponse:
     """Run a creating use case under its Idempotency-Key and answer 201 (or the replayed first answer)."""
     request_hash = fingerprint(request.method, str(request.url.path) + "?" + str(request.url.query), body)
-    outcome = await uow.run(lambda s: run_idempotent(
-        s, api_key_id=principal.key_id, key=idempotency_key, request_hash=request_hash, status=201,
-        create=lambda: create(s), secret_fields=secret_fields,
-    ))
+    outcome = await uow.run(
+        lambda s: run_idempotent(
+            s,
+            api_key_id=principal.key_id,
+            key=idempotency_key,
+            request_hash=request_hash,
+            status=201,
+            create=lambda: create(s),
+            secret_fields=secret_fields,
+        )
+    )
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
     return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)

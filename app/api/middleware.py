@@ -52,8 +52,14 @@ class RequestGuard:
             await send(message)
 
         if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
-            await self._refuse(send_with_id, request_id, 422, "validation_error", "Invalid input",
-                               "the URL must not contain the NUL character")
+            await self._refuse(
+                send_with_id,
+                request_id,
+                422,
+                "validation_error",
+                "Invalid input",
+                "the URL must not contain the NUL character",
+            )
             return
         if scope["method"] not in _BODY_METHODS:
             await self.app(scope, receive, send_with_id)
@@ -67,12 +73,24 @@ class RequestGuard:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > self.max_body_bytes:
-                await self._refuse(send_with_id, request_id, 413, "payload_too_large", "Payload too large",
-                                   f"the body exceeds {self.max_body_bytes} bytes")
+                await self._refuse(
+                    send_with_id,
+                    request_id,
+                    413,
+                    "payload_too_large",
+                    "Payload too large",
+                    f"the body exceeds {self.max_body_bytes} bytes",
+                )
                 return
         if body and not _is_json(_header(scope, b"content-type")):
-            await self._refuse(send_with_id, request_id, 415, "unsupported_media_type",
-                               "Unsupported media type", "send the body as application/json")
+            await self._refuse(
+                send_with_id,
+                request_id,
+                415,
+                "unsupported_media_type",
+                "Unsupported media type",
+                "send the body as application/json",
+            )
             return
         replayed = False
 
@@ -88,10 +106,14 @@ class RequestGuard:
     @staticmethod
     async def _refuse(send: Send, request_id: str, status: int, code: str, title: str, detail: str) -> None:
         payload: Any = orjson.dumps(problem_body(status, code, title, detail, request_id))
-        await send({
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-                        (b"content-length", str(len(payload)).encode())],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                    (b"content-length", str(len(payload)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": payload})

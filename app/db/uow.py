@@ -48,5 +48,5 @@ class UnitOfWork:
                     await session.rollback()
                     if not is_contention(exc):
                         raise
-            await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - jitter, not security
+            await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
         raise Busy("the database is busy with concurrent updates of the same data; retry shortly")

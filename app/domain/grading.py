@@ -51,8 +51,6 @@ def validate_tier_table(tiers: Sequence[TierRule]) -> None:
         if i == 0 and tier.threshold != 0:
             problems.append(FieldProblem("tiers[0].threshold", "the lowest tier's threshold must be 0"))
         if i > 0 and tier.threshold <= tiers[i - 1].threshold:
-            problems.append(
-                FieldProblem(f"tiers[{i}].threshold", "thresholds must be strictly increasing")
-            )
+            problems.append(FieldProblem(f"tiers[{i}].threshold", "thresholds must be strictly increasing"))
     if problems:
         raise InvalidInput("the tier table is invalid", errors=problems)

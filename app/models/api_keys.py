@@ -9,8 +9,8 @@ from pydantic import ConfigDict
 from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel
 
-from app.models.types import RequestModel
 from app.models.base import UTCDateTime
+from app.models.types import RequestModel
 
 
 class Scope(StrEnum):
@@ -38,10 +38,11 @@ class ApiKey(SQLModel, table=True):
 
 
 class ApiKeyCreate(RequestModel):
-    model_config = ConfigDict(  # type: ignore[assignment]
+    model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"name": "dealer-01 POS", "scopes": ["transactions:write"],
-                                         "store_id": "dealer-01"}]},
+        json_schema_extra={
+            "examples": [{"name": "dealer-01 POS", "scopes": ["transactions:write"], "store_id": "dealer-01"}]
+        },
     )
 
     name: str = Field(min_length=1, max_length=200)

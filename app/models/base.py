@@ -58,7 +58,7 @@ class Cents(_ScaledDecimal):
 class Basis(_ScaledDecimal):
     """A rate, margin, share or weight: 4 places, stored in ten-thousandths."""
 
-    impl = Integer
+    impl = Integer  # type: ignore[assignment]
     cache_ok = True
     scale = 4
 
@@ -74,12 +74,14 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime")
-        return value.astimezone(UTC) if dialect.name != "sqlite" else value.astimezone(UTC).replace(tzinfo=None)
+        utc: datetime = value.astimezone(UTC)
+        return utc if dialect.name != "sqlite" else utc.replace(tzinfo=None)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        stored: datetime = value
+        return stored.replace(tzinfo=UTC) if stored.tzinfo is None else stored.astimezone(UTC)
 
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -28,7 +28,7 @@ class Tier(SQLModel, table=True):
 
 
 class TierIn(RequestModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    model_config = ConfigDict(extra="forbid")
 
     code: str = Field(regex=CODE)
     name: str = Field(min_length=1, max_length=100)
@@ -46,14 +46,30 @@ class TierPublic(SQLModel):
 
 
 class TierTableIn(RequestModel):
-    model_config = ConfigDict(  # type: ignore[assignment]
+    model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"tiers": [
-            {"code": "standard", "name": "Standard", "threshold": "0", "rebate_rate": "0",
-             "allowed_services": ["maintenance"]},
-            {"code": "silver", "name": "Silver", "threshold": "5000", "rebate_rate": "0.05",
-             "allowed_services": ["maintenance", "repair"]},
-        ]}]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "tiers": [
+                        {
+                            "code": "standard",
+                            "name": "Standard",
+                            "threshold": "0",
+                            "rebate_rate": "0",
+                            "allowed_services": ["maintenance"],
+                        },
+                        {
+                            "code": "silver",
+                            "name": "Silver",
+                            "threshold": "5000",
+                            "rebate_rate": "0.05",
+                            "allowed_services": ["maintenance", "repair"],
+                        },
+                    ]
+                }
+            ]
+        },
     )
 
     tiers: list[TierIn] = Field(min_length=1, max_length=50)
@@ -75,10 +91,19 @@ class ServiceType(SQLModel, table=True):
 
 
 class ServiceTypeCreate(RequestModel):
-    model_config = ConfigDict(  # type: ignore[assignment]
+    model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"code": "detailing", "name": "Detailing", "category": "after-sales",
-                                         "average_margin": "0.45", "points_weight": "1"}]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "detailing",
+                    "name": "Detailing",
+                    "category": "after-sales",
+                    "average_margin": "0.45",
+                    "points_weight": "1",
+                }
+            ]
+        },
     )
 
     code: str = Field(regex=CODE)
@@ -89,9 +114,7 @@ class ServiceTypeCreate(RequestModel):
 
 
 class ServiceTypeUpdate(RequestModel):
-    model_config = ConfigDict(  # type: ignore[assignment]
-        extra="forbid", json_schema_extra={"examples": [{"average_margin": "0.38"}]}
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"average_margin": "0.38"}]})
 
     name: str | None = Field(default=None, min_length=1, max_length=100)
     category: str | None = Field(default=None, min_length=1, max_length=100)
@@ -139,11 +162,20 @@ class PointsSettingsChange(SQLModel, table=True):
 
 
 class PointsSettingsIn(RequestModel):
-    model_config = ConfigDict(  # type: ignore[assignment]
+    model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"x_development": "0.8", "x_maintenance": "0.8", "point_value": "0.01",
-                                         "liability_warning": "100000.00", "liability_critical": "250000.00",
-                                         "liability_target": "150000.00"}]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "x_development": "0.8",
+                    "x_maintenance": "0.8",
+                    "point_value": "0.01",
+                    "liability_warning": "100000.00",
+                    "liability_critical": "250000.00",
+                    "liability_target": "150000.00",
+                }
+            ]
+        },
     )
 
     x_development: RateIn

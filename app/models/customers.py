@@ -15,7 +15,6 @@ from app.domain.points_settings import Phase
 from app.models.base import Cents, UTCDateTime
 from app.models.types import DateIn, Money, RequestModel
 
-
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PHONE = r"^\+?[0-9 ()\-]{3,31}$"
 
@@ -93,14 +92,24 @@ class Customer(CustomerBase, table=True):
 
 
 class CustomerCreate(CustomerBase, RequestModel):
-    model_config = ConfigDict(  # type: ignore[assignment]
+    model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"name": "张三", "phone": "+86 138 0013 8000", "email": "zhang.san@example.com",
-                 "external_ref": "DMS-100234", "birthday": "1985-04-12", "gender": "male",
-                 "province": "广东", "city": "深圳", "source": "walk-in", "store_id": "dealer-01",
-                 "sales_rep": "li.wei", "tags": ["suv-interest"]}
+                {
+                    "name": "张三",
+                    "phone": "+86 138 0013 8000",
+                    "email": "zhang.san@example.com",
+                    "external_ref": "DMS-100234",
+                    "birthday": "1985-04-12",
+                    "gender": "male",
+                    "province": "广东",
+                    "city": "深圳",
+                    "source": "walk-in",
+                    "store_id": "dealer-01",
+                    "sales_rep": "li.wei",
+                    "tags": ["suv-interest"],
+                }
             ]
         },
     )
@@ -109,10 +118,11 @@ class CustomerCreate(CustomerBase, RequestModel):
 
 
 class CustomerUpdate(RequestModel):
-    model_config = ConfigDict(  # type: ignore[assignment]
+    model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"phone": "+86 139 0000 1111", "phase": "maintenance",
-                                         "tags": ["vip"]}]},
+        json_schema_extra={
+            "examples": [{"phone": "+86 139 0000 1111", "phase": "maintenance", "tags": ["vip"]}]
+        },
     )
 
     name: str | None = Field(default=None, min_length=1, max_length=200)

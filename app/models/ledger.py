@@ -102,7 +102,7 @@ class TierStatus(SQLModel):
 
 
 class RedemptionCreate(RequestModel):
-    model_config = ConfigDict(  # type: ignore[assignment]
+    model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"points": "500.00", "reason": "oil change voucher"}]}
     )
 
@@ -118,10 +118,17 @@ class RedemptionCreate(RequestModel):
 
 
 class AdjustmentCreate(RequestModel):
-    model_config = ConfigDict(  # type: ignore[assignment]
+    model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"points": "12000.00", "reason": "opening balance from legacy DMS",
-                                         "counts_toward_tier": True}]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "points": "12000.00",
+                    "reason": "opening balance from legacy DMS",
+                    "counts_toward_tier": True,
+                }
+            ]
+        },
     )
 
     points: SignedPointsIn

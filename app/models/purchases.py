@@ -15,7 +15,6 @@ from app.models.base import Basis, Cents, UTCDateTime
 from app.models.types import MarginIn, Money, MoneyIn, Rate, RequestModel, TimestampIn
 
 
-
 class Purchase(SQLModel, table=True):
     __tablename__ = "purchase"
     __table_args__ = (
@@ -50,9 +49,7 @@ class Purchase(SQLModel, table=True):
 class PurchaseLine(SQLModel, table=True):
     __tablename__ = "purchase_line"
 
-    purchase_id: str = Field(
-        sa_column=Column(String(40), ForeignKey("purchase.id"), primary_key=True)
-    )
+    purchase_id: str = Field(sa_column=Column(String(40), ForeignKey("purchase.id"), primary_key=True))
     line_no: int = Field(primary_key=True)
     service_type: str = Field(max_length=32)
     description: str | None = Field(default=None, max_length=500)
@@ -89,7 +86,7 @@ class Refund(SQLModel, table=True):
 
 
 class TransactionLineIn(RequestModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    model_config = ConfigDict(extra="forbid")
 
     service_type: str = Field(min_length=1, max_length=32)
     description: str | None = Field(default=None, max_length=500)
@@ -114,14 +111,27 @@ class TransactionLineIn(RequestModel):
 
 
 class TransactionCreate(RequestModel):
-    model_config = ConfigDict(  # type: ignore[assignment]
+    model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{
-            "customer_id": "cus_01JD0000000000000000000000", "store_id": "dealer-01",
-            "external_id": "R-2026-000123", "occurred_at": "2026-11-22T10:00:00+08:00",
-            "lines": [{"service_type": "maintenance", "description": "10k km service",
-                       "amount": "1000.00", "margin": "0.35"},
-                      {"service_type": "parts", "amount": "2000.00"}]}]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "customer_id": "cus_01JD0000000000000000000000",
+                    "store_id": "dealer-01",
+                    "external_id": "R-2026-000123",
+                    "occurred_at": "2026-11-22T10:00:00+08:00",
+                    "lines": [
+                        {
+                            "service_type": "maintenance",
+                            "description": "10k km service",
+                            "amount": "1000.00",
+                            "margin": "0.35",
+                        },
+                        {"service_type": "parts", "amount": "2000.00"},
+                    ],
+                }
+            ]
+        },
     )
 
     customer_id: str = Field(min_length=1, max_length=40)
@@ -180,14 +190,14 @@ class TransactionPage(SQLModel):
 
 
 class RefundLineIn(RequestModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    model_config = ConfigDict(extra="forbid")
 
     line_no: StrictInt = Field(ge=1, le=200)
     amount: MoneyIn
 
 
 class RefundCreate(RequestModel):
-    model_config = ConfigDict(  # type: ignore[assignment]
+    model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"lines": [{"line_no": 1, "amount": "200.00"}]}, {}]},
     )

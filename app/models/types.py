@@ -31,7 +31,9 @@ def _parser(pattern: str, example: str) -> PlainValidator:
         if isinstance(value, Decimal):
             return value
         if not isinstance(value, str):
-            raise ValueError(f'must be a decimal string such as "{example}", not a JSON {type(value).__name__}')
+            raise ValueError(
+                f'must be a decimal string such as "{example}", not a JSON {type(value).__name__}'
+            )
         if not compiled.fullmatch(value):
             raise ValueError(f'must be a decimal string such as "{example}" (pattern {pattern})')
         return Decimal(value)

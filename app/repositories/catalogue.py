@@ -28,7 +28,9 @@ async def list_service_types(session: AsyncSession) -> list[ServiceType]:
 
 
 async def service_types_by_code(session: AsyncSession, codes: Iterable[str]) -> dict[str, ServiceType]:
-    rows = await session.execute(select(tables.service_type).where(tables.service_type.c.code.in_(set(codes))))
+    rows = await session.execute(
+        select(tables.service_type).where(tables.service_type.c.code.in_(set(codes)))
+    )
     return {r.code: ServiceType.model_validate(r._mapping) for r in rows}
 
 
@@ -42,7 +44,11 @@ async def add(session: AsyncSession, *rows: ServiceType | PointsSettingsRow | Po
 
 
 async def get_settings(session: AsyncSession) -> PointsSettingsRow | None:
-    row = (await session.execute(select(tables.points_settings).where(tables.points_settings.c.id == SETTINGS_ID))).first()
+    row = (
+        await session.execute(
+            select(tables.points_settings).where(tables.points_settings.c.id == SETTINGS_ID)
+        )
+    ).first()
     return PointsSettingsRow.model_validate(row._mapping) if row else None
 
 

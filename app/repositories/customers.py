@@ -48,7 +48,12 @@ async def update_fields(session: AsyncSession, customer_id: str, values: dict[st
 
 
 async def find_duplicate(
-    session: AsyncSession, *, phone: str | None, email: str | None, external_ref: str | None, exclude_id: str | None
+    session: AsyncSession,
+    *,
+    phone: str | None,
+    email: str | None,
+    external_ref: str | None,
+    exclude_id: str | None,
 ) -> tuple[str, str] | None:
     """The first live member sharing the phone, email or external reference: (id, field)."""
     for field, value in (("phone", phone), ("email", email), ("external_ref", external_ref)):
@@ -97,5 +102,7 @@ async def regrade_all(session: AsyncSession, tiers: Sequence[TierRule]) -> None:
     if len(ordered) == 1:
         await session.execute(update(t).values(tier=ordered[0].code))
         return
-    grade = case(*((t.c.lifetime_points >= r.threshold, r.code) for r in ordered[:-1]), else_=ordered[-1].code)
+    grade = case(
+        *((t.c.lifetime_points >= r.threshold, r.code) for r in ordered[:-1]), else_=ordered[-1].code
+    )
     await session.execute(update(t).values(tier=grade))

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.dml import Insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
 
 
 def insert_ignore(session: AsyncSession, table: Table, values: dict[str, Any]) -> Insert:

@@ -12,7 +12,9 @@ from app.repositories.dialect import insert_ignore
 async def claim(session: AsyncSession, api_key_id: str, key: str, request_hash: str) -> bool:
     """Take the key for this transaction; on PostgreSQL waits while another holds it uncommitted."""
     values = {"api_key_id": api_key_id, "key": key, "request_hash": request_hash, "created_at": utcnow()}
-    stmt = insert_ignore(session, tables.idempotency_record, values).returning(tables.idempotency_record.c.key)
+    stmt = insert_ignore(session, tables.idempotency_record, values).returning(
+        tables.idempotency_record.c.key
+    )
     return (await session.execute(stmt)).first() is not None
 
 
@@ -25,5 +27,7 @@ async def get(session: AsyncSession, api_key_id: str, key: str) -> IdempotencyRe
 async def complete(session: AsyncSession, api_key_id: str, key: str, status_code: int, body: str) -> None:
     t = tables.idempotency_record
     await session.execute(
-        update(t).where(t.c.api_key_id == api_key_id, t.c.key == key).values(status_code=status_code, body=body)
+        update(t)
+        .where(t.c.api_key_id == api_key_id, t.c.key == key)
+        .values(status_code=status_code, body=body)
     )

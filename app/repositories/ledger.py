@@ -17,7 +17,9 @@ async def append(session: AsyncSession, values: dict[str, Any]) -> None:
     await session.execute(insert(tables.ledger_entry).values(values))
 
 
-async def page(session: AsyncSession, customer_id: str, limit: int, before_no: int | None) -> Sequence[LedgerEntry]:
+async def page(
+    session: AsyncSession, customer_id: str, limit: int, before_no: int | None
+) -> Sequence[LedgerEntry]:
     t = tables.ledger_entry
     query = select(t).where(t.c.customer_id == customer_id).order_by(t.c.entry_no.desc()).limit(limit)
     if before_no is not None:

@@ -12,7 +12,9 @@ from app.repositories import tables
 p, pl = tables.purchase, tables.purchase_line
 
 
-async def insert_purchase(session: AsyncSession, purchase: dict[str, Any], lines: Sequence[dict[str, Any]]) -> None:
+async def insert_purchase(
+    session: AsyncSession, purchase: dict[str, Any], lines: Sequence[dict[str, Any]]
+) -> None:
     """The purchase and all its lines: two statements whatever the number of lines."""
     await session.execute(insert(p).values(purchase))
     await session.execute(insert(pl), list(lines))
@@ -54,7 +56,10 @@ async def page(
 
 
 async def record_refund(
-    session: AsyncSession, refund: Refund, purchase_values: dict[str, Any], line_values: dict[int, dict[str, Any]]
+    session: AsyncSession,
+    refund: Refund,
+    purchase_values: dict[str, Any],
+    line_values: dict[int, dict[str, Any]],
 ) -> None:
     """Store the refund and move the purchase's and lines' refunded tallies forward."""
     session.add(refund)

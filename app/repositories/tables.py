@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-from typing import cast
+from app.models import metadata
 
-from sqlalchemy import Table
-
-from app.models import (
-    ApiKey,
-    Customer,
-    IdempotencyRecord,
-    LedgerEntry,
-    PointsSettingsChange,
-    PointsSettingsRow,
-    Purchase,
-    PurchaseLine,
-    Refund,
-    ServiceType,
-    Tier,
-)
-
-api_key = cast(Table, ApiKey.__table__)
-customer = cast(Table, Customer.__table__)
-idempotency_record = cast(Table, IdempotencyRecord.__table__)
-ledger_entry = cast(Table, LedgerEntry.__table__)
-points_settings = cast(Table, PointsSettingsRow.__table__)
-points_settings_change = cast(Table, PointsSettingsChange.__table__)
-purchase = cast(Table, Purchase.__table__)
-purchase_line = cast(Table, PurchaseLine.__table__)
-refund = cast(Table, Refund.__table__)
-service_type = cast(Table, ServiceType.__table__)
-tier = cast(Table, Tier.__table__)
+api_key = metadata.tables["api_key"]
+customer = metadata.tables["customer"]
+idempotency_record = metadata.tables["idempotency_record"]
+ledger_entry = metadata.tables["ledger_entry"]
+points_settings = metadata.tables["points_settings"]
+points_settings_change = metadata.tables["points_settings_change"]
+purchase = metadata.tables["purchase"]
+purchase_line = metadata.tables["purchase_line"]
+refund = metadata.tables["refund"]
+service_type = metadata.tables["service_type"]
+tier = metadata.tables["tier"]

@@ -39,7 +39,9 @@ def hash_key(secret: str, key: str) -> str:
     return hmac.new(secret.encode(), key.encode(), hashlib.sha256).hexdigest()
 
 
-async def create_api_key(session: AsyncSession, secret: str, body: ApiKeyCreate, now: datetime) -> ApiKeyCreated:
+async def create_api_key(
+    session: AsyncSession, secret: str, body: ApiKeyCreate, now: datetime
+) -> ApiKeyCreated:
     """A new key; the returned `key` is the only time it is ever shown."""
     public = secrets.token_hex(4)
     key = f"{KEY_PREFIX}{public}_{secrets.token_urlsafe(32)}"

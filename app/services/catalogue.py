@@ -66,7 +66,9 @@ def _check_service_type(values: dict[str, Any]) -> None:
         raise InvalidInput.at("points_weight", "must be 0 or more")
 
 
-async def create_service_type(session: AsyncSession, body: ServiceTypeCreate, now: datetime) -> ServiceTypePublic:
+async def create_service_type(
+    session: AsyncSession, body: ServiceTypeCreate, now: datetime
+) -> ServiceTypePublic:
     _check_service_type(body.model_dump())
     if await repo.get_service_type(session, body.code):
         raise Conflict(f"service type {body.code} already exists", extra={"existing_id": body.code})
@@ -112,7 +114,13 @@ async def replace_points_settings(
     row = PointsSettingsRow(id=SETTINGS_ID, **body.model_dump(), updated_at=now)
     validate_settings(to_domain(row))
     current = await repo.get_settings_for_update(session)
-    before = PointsSettingsIn.model_validate(current.model_dump(exclude={"id", "updated_at"})).model_dump(mode="json") if current else None
+    before = (
+        PointsSettingsIn.model_validate(current.model_dump(exclude={"id", "updated_at"})).model_dump(
+            mode="json"
+        )
+        if current
+        else None
+    )
     if current is None:
         await repo.add(session, row)
     else:
@@ -121,13 +129,19 @@ async def replace_points_settings(
         current.updated_at = now
         row = current
     change = PointsSettingsChange(
-        id=new_id("set"), changed_at=now, api_key_id=api_key_id, before=before, after=body.model_dump(mode="json")
+        id=new_id("set"),
+        changed_at=now,
+        api_key_id=api_key_id,
+        before=before,
+        after=body.model_dump(mode="json"),
     )
     await repo.add(session, change)
     return _settings_public(row)
 
 
-async def list_settings_history(session: AsyncSession, limit: int, cursor: str | None) -> PointsSettingsHistory:
+async def list_settings_history(
+    session: AsyncSession, limit: int, cursor: str | None
+) -> PointsSettingsHistory:
     before = decode_cursor(cursor)
     found = await repo.list_settings_changes(session, limit + 1, before)
     page = found[:limit]

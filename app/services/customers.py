@@ -67,8 +67,11 @@ async def create_customer(
         await _refuse_duplicate(session, values, None)
     rules = await load_rules(session)
     member = Customer(
-        **values, id=new_id("cus"), tier=rules.tiers[0].code,
-        created_at=now, updated_at=now,
+        **values,
+        id=new_id("cus"),
+        tier=rules.tiers[0].code,
+        created_at=now,
+        updated_at=now,
     )
     await repo.add(session, member)
     return to_public(member, now)

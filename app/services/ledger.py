@@ -74,8 +74,9 @@ async def apply_movement(
             **move.member_changes,
         },
     )
+    entry_id = new_id("led")
     entry = {
-        "id": new_id("led"),
+        "id": entry_id,
         "customer_id": member.id,
         "entry_no": entry_no,
         "kind": move.kind.value,
@@ -97,4 +98,4 @@ async def apply_movement(
         "created_at": now,
     }
     await ledger_repo.append(session, entry)
-    return Applied(entry["id"], entry, balance, lifetime, member.tier, tier_after)
+    return Applied(entry_id, entry, balance, lifetime, member.tier, tier_after)

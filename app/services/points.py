@@ -129,7 +129,11 @@ async def adjust_points(
         raise InvalidInput.at("points", "would make the member's lifetime points negative")
     rules = await load_rules(session)
     move = Movement(
-        EntryKind.adjust, body.points, body.counts_toward_tier, reason=body.reason, api_key_id=principal.key_id
+        EntryKind.adjust,
+        body.points,
+        body.counts_toward_tier,
+        reason=body.reason,
+        api_key_id=principal.key_id,
     )
     applied = await apply_movement(session, member, move, rules.ladder, now)
     return _movement(applied, round2(abs(body.points) * rules.settings.point_value))

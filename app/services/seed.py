@@ -37,15 +37,20 @@ TIERS = [
     ("standard", "Standard", D("0"), D("0"), ["maintenance", "parts"]),
     ("silver", "Silver", D("5000"), D("0.05"), ["maintenance", "parts", "repair"]),
     ("gold", "Gold", D("20000"), D("0.10"), ["maintenance", "parts", "repair", "accessories"]),
-    ("platinum", "Platinum", D("50000"), D("0.15"),
-     ["maintenance", "parts", "repair", "accessories", "insurance"]),
+    (
+        "platinum",
+        "Platinum",
+        D("50000"),
+        D("0.15"),
+        ["maintenance", "parts", "repair", "accessories", "insurance"],
+    ),
 ]
 DEMO_MEMBERS = [
     ("张三", Kind.person, "+8613800138000", "zhang.san@example.com", "DMS-100001"),
     ("Li Wei", Kind.person, "+8613900139000", "li.wei@example.com", "DMS-100002"),
     ("深圳顺达物流有限公司", Kind.company, "+8675588880000", "fleet@shunda.example.com", "DMS-200001"),
 ]
-DEMO_PURCHASES = [
+DEMO_PURCHASES: list[tuple[int, list[tuple[str, str, str | None]]]] = [
     # member index, lines (service type, amount, margin or None for the type's average)
     (0, [("new_car", "186000.00", None), ("accessories", "6800.00", None)]),
     (0, [("maintenance", "1000.00", "0.35"), ("parts", "2000.00", "0.25")]),
@@ -60,7 +65,9 @@ async def seed_catalogue(session: AsyncSession, now: datetime) -> bool:
     if await catalogue_repo.list_service_types(session):
         return False
     for code, name, category, margin, weight in SERVICE_TYPES:
-        body = ServiceTypeCreate(code=code, name=name, category=category, average_margin=margin, points_weight=weight)
+        body = ServiceTypeCreate(
+            code=code, name=name, category=category, average_margin=margin, points_weight=weight
+        )
         await create_service_type(session, body, now)
     tiers = [
         TierIn(code=c, name=n, threshold=t, rebate_rate=r, allowed_services=a) for c, n, t, r, a in TIERS
@@ -75,14 +82,19 @@ async def seed_demo(session: AsyncSession, now: datetime) -> int:
         return 0
     ids = []
     for name, kind, phone, email, ref in DEMO_MEMBERS:
-        body = CustomerCreate(name=name, kind=kind, phone=phone, email=email, external_ref=ref, store_id="dealer-01")
-        ids.append((await create_customer(session, body, allow_duplicate=False, now=now)).id)
+        member_body = CustomerCreate(
+            name=name, kind=kind, phone=phone, email=email, external_ref=ref, store_id="dealer-01"
+        )
+        ids.append((await create_customer(session, member_body, allow_duplicate=False, now=now)).id)
     for n, (member, lines) in enumerate(DEMO_PURCHASES, start=1):
         body = TransactionCreate(
-            customer_id=ids[member], store_id="dealer-01", external_id=f"DEMO-{n:04d}",
+            customer_id=ids[member],
+            store_id="dealer-01",
+            external_id=f"DEMO-{n:04d}",
             occurred_at=now - timedelta(days=30 * (len(DEMO_PURCHASES) - n)),
             lines=[
-                TransactionLineIn(service_type=st, amount=D(a), margin=D(m) if m else None) for st, a, m in lines
+                TransactionLineIn(service_type=st, amount=D(a), margin=D(m) if m else None)
+                for st, a, m in lines
             ],
         )
         await post_purchase(session, SEED_PRINCIPAL, body, now)

@@ -51,7 +51,9 @@ async def _member(session: AsyncSession, customer_id: str, *, for_update: bool) 
     return member
 
 
-async def _line_inputs(session: AsyncSession, body: TransactionCreate) -> tuple[list[LineInput], dict[str, ServiceType]]:
+async def _line_inputs(
+    session: AsyncSession, body: TransactionCreate
+) -> tuple[list[LineInput], dict[str, ServiceType]]:
     types = await catalogue_repo.service_types_by_code(session, (ln.service_type for ln in body.lines))
     problems = [
         FieldProblem(f"lines[{i}].service_type", f"unknown service type {ln.service_type!r}")
@@ -146,18 +148,41 @@ async def post_purchase(
     if member.phase == Phase.development:
         member_changes["phase"] = Phase.maintenance.value
     move = Movement(
-        EntryKind.earn, s.points, True, s.profit_points, s.consumption_points, x=s.x, rebate=s.rebate,
-        transaction_id=purchase_id, api_key_id=principal.key_id, member_changes=member_changes,
+        EntryKind.earn,
+        s.points,
+        True,
+        s.profit_points,
+        s.consumption_points,
+        x=s.x,
+        rebate=s.rebate,
+        transaction_id=purchase_id,
+        api_key_id=principal.key_id,
+        member_changes=member_changes,
     )
     applied = await apply_movement(session, member, move, rules.ladder, now)
     purchase = {
-        "id": purchase_id, "customer_id": member.id, "store_id": body.store_id, "external_id": body.external_id,
-        "occurred_at": occurred_at, "created_at": now, "phase": member.phase, "x": s.x,
-        "rebate_rate": s.rebate_rate, "tier_before": applied.tier_before, "tier_after": applied.tier_after,
-        "amount": s.payable + s.rebate, "rebate": s.rebate,
-        "payable": s.payable, "profit_points": s.profit_points, "consumption_points": s.consumption_points,
-        "points": s.points, "balance_after": applied.balance, "lifetime_after": applied.lifetime_points,
-        "refunded_amount": 0, "reversed_points": 0, "earn_entry_id": applied.entry_id,
+        "id": purchase_id,
+        "customer_id": member.id,
+        "store_id": body.store_id,
+        "external_id": body.external_id,
+        "occurred_at": occurred_at,
+        "created_at": now,
+        "phase": member.phase,
+        "x": s.x,
+        "rebate_rate": s.rebate_rate,
+        "tier_before": applied.tier_before,
+        "tier_after": applied.tier_after,
+        "amount": s.payable + s.rebate,
+        "rebate": s.rebate,
+        "payable": s.payable,
+        "profit_points": s.profit_points,
+        "consumption_points": s.consumption_points,
+        "points": s.points,
+        "balance_after": applied.balance,
+        "lifetime_after": applied.lifetime_points,
+        "refunded_amount": 0,
+        "reversed_points": 0,
+        "earn_entry_id": applied.entry_id,
     }
     lines = _line_rows(purchase_id, body, s)
     await purchases_repo.insert_purchase(session, purchase, lines)
@@ -166,12 +191,27 @@ async def post_purchase(
 
 def _public(p: Purchase, lines: Sequence[PurchaseLine]) -> TransactionPublic:
     return TransactionPublic(
-        id=p.id, customer_id=p.customer_id, store_id=p.store_id, external_id=p.external_id,
-        phase=Phase(p.phase), occurred_at=p.occurred_at, created_at=p.created_at,
-        tier_before=p.tier_before, tier_after=p.tier_after, rebate_rate=p.rebate_rate, amount=p.amount,
-        rebate=p.rebate, payable=p.payable, profit_points=p.profit_points,
-        consumption_points=p.consumption_points, points=p.points, x=p.x, balance=p.balance_after,
-        lifetime_points=p.lifetime_after, refunded_amount=p.refunded_amount, reversed_points=p.reversed_points,
+        id=p.id,
+        customer_id=p.customer_id,
+        store_id=p.store_id,
+        external_id=p.external_id,
+        phase=Phase(p.phase),
+        occurred_at=p.occurred_at,
+        created_at=p.created_at,
+        tier_before=p.tier_before,
+        tier_after=p.tier_after,
+        rebate_rate=p.rebate_rate,
+        amount=p.amount,
+        rebate=p.rebate,
+        payable=p.payable,
+        profit_points=p.profit_points,
+        consumption_points=p.consumption_points,
+        points=p.points,
+        x=p.x,
+        balance=p.balance_after,
+        lifetime_points=p.lifetime_after,
+        refunded_amount=p.refunded_amount,
+        reversed_points=p.reversed_points,
         lines=[TransactionLinePublic.model_validate(ln, from_attributes=True) for ln in lines],
     )
 
@@ -194,7 +234,9 @@ async def list_transactions(
     page = list(found[:limit])
     lines = await purchases_repo.lines_of(session, [p.id for p in page]) if page else {}
     items = [_public(p, lines[p.id]) for p in page]
-    return TransactionPage(items=items, next_cursor=encode_cursor(page[-1].id) if len(found) > limit else None)
+    return TransactionPage(
+        items=items, next_cursor=encode_cursor(page[-1].id) if len(found) > limit else None
+    )
 
 
 async def refund_purchase(
@@ -212,28 +254,55 @@ async def refund_purchase(
     lines = (await purchases_repo.lines_of(session, [purchase.id]))[purchase.id]
     refundable = [
         RefundableLine(
-            ln.line_no, ln.paid, ln.weight, ln.profit_points, ln.consumption_points,
-            ln.refunded_amount, ln.reversed_profit_points, ln.reversed_consumption_points,
+            ln.line_no,
+            ln.paid,
+            ln.weight,
+            ln.profit_points,
+            ln.consumption_points,
+            ln.refunded_amount,
+            ln.reversed_profit_points,
+            ln.reversed_consumption_points,
         )
         for ln in lines
     ]
     requests = [RefundRequest(r.line_no, r.amount) for r in body.lines] if body.lines else None
-    r = reverse(refundable, requests, x=purchase.x, purchase_points=purchase.points,
-                reversed_points=purchase.reversed_points)
+    r = reverse(
+        refundable,
+        requests,
+        x=purchase.x,
+        purchase_points=purchase.points,
+        reversed_points=purchase.reversed_points,
+    )
     rules = await load_rules(session)
     refund_id = new_id("ref")
     move = Movement(
-        EntryKind.reverse, -r.points, True, -r.profit_points, -r.consumption_points, x=purchase.x,
-        transaction_id=purchase.id, refund_id=refund_id, reverses_id=purchase.earn_entry_id,
+        EntryKind.reverse,
+        -r.points,
+        True,
+        -r.profit_points,
+        -r.consumption_points,
+        x=purchase.x,
+        transaction_id=purchase.id,
+        refund_id=refund_id,
+        reverses_id=purchase.earn_entry_id,
         api_key_id=principal.key_id,
     )
     applied = await apply_movement(session, member, move, rules.ladder, now)
     reversed_lines = [RefundLinePublic.model_validate(ln, from_attributes=True) for ln in r.lines]
     refund = Refund(
-        id=refund_id, purchase_id=purchase.id, customer_id=member.id, created_at=now, amount=r.amount,
-        profit_points=r.profit_points, consumption_points=r.consumption_points, points=r.points,
-        tier_before=applied.tier_before, tier_after=applied.tier_after, balance_after=applied.balance,
-        lifetime_after=applied.lifetime_points, lines=[ln.model_dump(mode="json") for ln in reversed_lines],
+        id=refund_id,
+        purchase_id=purchase.id,
+        customer_id=member.id,
+        created_at=now,
+        amount=r.amount,
+        profit_points=r.profit_points,
+        consumption_points=r.consumption_points,
+        points=r.points,
+        tier_before=applied.tier_before,
+        tier_after=applied.tier_after,
+        balance_after=applied.balance,
+        lifetime_after=applied.lifetime_points,
+        lines=[ln.model_dump(mode="json") for ln in reversed_lines],
     )
     by_no = {ln.line_no: ln for ln in refundable}
     line_values = {}
@@ -245,14 +314,26 @@ async def refund_purchase(
             "reversed_consumption_points": after.reversed_consumption_points,
         }
     await purchases_repo.record_refund(
-        session, refund,
-        {"refunded_amount": purchase.refunded_amount + r.amount,
-         "reversed_points": purchase.reversed_points + r.points},
+        session,
+        refund,
+        {
+            "refunded_amount": purchase.refunded_amount + r.amount,
+            "reversed_points": purchase.reversed_points + r.points,
+        },
         line_values,
     )
     return RefundPublic(
-        id=refund.id, transaction_id=purchase.id, customer_id=member.id, created_at=now, amount=r.amount,
-        profit_points=r.profit_points, consumption_points=r.consumption_points, points=r.points,
-        tier_before=applied.tier_before, tier_after=applied.tier_after, balance=applied.balance,
-        lifetime_points=applied.lifetime_points, lines=reversed_lines,
+        id=refund.id,
+        transaction_id=purchase.id,
+        customer_id=member.id,
+        created_at=now,
+        amount=r.amount,
+        profit_points=r.profit_points,
+        consumption_points=r.consumption_points,
+        points=r.points,
+        tier_before=applied.tier_before,
+        tier_after=applied.tier_after,
+        balance=applied.balance,
+        lifetime_points=applied.lifetime_points,
+        lines=reversed_lines,
     )

@@ -24,7 +24,9 @@ async def test_missing_bad_and_scoped_keys(client: httpx.AsyncClient, app: FastA
 
 async def test_key_lifecycle(client: httpx.AsyncClient, app: FastAPI, admin: dict[str, str]) -> None:
     created = await client.post(
-        "/v1/api-keys", json={"name": "pos", "scopes": ["transactions:write"], "store_id": "dealer-01"}, headers=admin
+        "/v1/api-keys",
+        json={"name": "pos", "scopes": ["transactions:write"], "store_id": "dealer-01"},
+        headers=admin,
     )
     assert created.status_code == 201
     key = created.json()
@@ -33,12 +35,16 @@ async def test_key_lifecycle(client: httpx.AsyncClient, app: FastAPI, admin: dic
     mine = next(k for k in listed if k["id"] == key["id"])
     assert "key" not in mine and mine["last_used_at"] is None
     pos = {"Authorization": f"Bearer {key['key']}"}
-    assert (await client.post("/v1/transactions/quote", json={}, headers=pos)).status_code == 422  # authenticated
+    assert (
+        await client.post("/v1/transactions/quote", json={}, headers=pos)
+    ).status_code == 422  # authenticated
     used = next(k for k in (await client.get("/v1/api-keys", headers=admin)).json() if k["id"] == key["id"])
     assert used["last_used_at"] is not None
+
     # only a hash is stored
     async def stored(session) -> list[str]:  # type: ignore[no-untyped-def]
         return [row[0] for row in await session.execute(text("SELECT key_hash FROM api_key"))]
+
     hashes = await app.state.uow.run(stored)
     assert key["key"] not in hashes and all(len(h) == 64 for h in hashes)
     revoked = await client.delete(f"/v1/api-keys/{key['id']}", headers=admin)

@@ -29,10 +29,14 @@ async def test_tier_table_is_validated(client: httpx.AsyncClient, admin: dict[st
     assert (await client.get("/v1/tiers", headers=admin)).json() == before
 
 
-async def test_changing_the_table_regrades_every_member(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+async def test_changing_the_table_regrades_every_member(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
     member = await new_member(client, admin, phase="maintenance")
     await post(client, admin, purchase(member["id"], line("maintenance", "10000.00", "0.35")))  # 4800.00
-    assert (await client.get(f"/v1/customers/{member['id']}/tier", headers=admin)).json()["tier"] == "standard"
+    assert (await client.get(f"/v1/customers/{member['id']}/tier", headers=admin)).json()[
+        "tier"
+    ] == "standard"
     lower = [DEALER_TIERS[0], {**DEALER_TIERS[1], "threshold": "4000"}]
     r = await client.put("/v1/tiers", json={"tiers": lower}, headers=admin)
     assert r.status_code == 200 and [t["code"] for t in r.json()["tiers"]] == ["standard", "silver"]
@@ -43,27 +47,55 @@ async def test_changing_the_table_regrades_every_member(client: httpx.AsyncClien
 
 
 async def test_service_types(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
-    body = {"code": "detailing", "name": "Detailing", "category": "after-sales", "average_margin": "0.45",
-            "points_weight": "1.5"}
+    body = {
+        "code": "detailing",
+        "name": "Detailing",
+        "category": "after-sales",
+        "average_margin": "0.45",
+        "points_weight": "1.5",
+    }
     created = await client.post("/v1/service-types", json=body, headers=admin)
     assert created.status_code == 201 and created.json()["points_weight"] == "1.5"
     assert (await client.post("/v1/service-types", json=body, headers=admin)).status_code == 409
     patched = await client.patch("/v1/service-types/detailing", json={"average_margin": "0.5"}, headers=admin)
     assert patched.json()["average_margin"] == "0.5"
-    assert (await client.patch("/v1/service-types/nope", json={"name": "x"}, headers=admin)).status_code == 404
-    bad = await client.post("/v1/service-types", json={**body, "code": "x", "average_margin": "1.5"}, headers=admin)
+    assert (
+        await client.patch("/v1/service-types/nope", json={"name": "x"}, headers=admin)
+    ).status_code == 404
+    bad = await client.post(
+        "/v1/service-types", json={**body, "code": "x", "average_margin": "1.5"}, headers=admin
+    )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "average_margin"
     codes = [s["code"] for s in (await client.get("/v1/service-types", headers=admin)).json()["items"]]
     assert "detailing" in codes and "new_car" in codes
 
 
-async def test_settings_are_validated_logged_and_apply_forward(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+async def test_settings_are_validated_logged_and_apply_forward(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
     current = (await client.get("/v1/points/settings", headers=admin)).json()
-    assert (current["x_maintenance"], current["y_maintenance"], current["point_value"]) == ("0.8", "0.2", "0.01")
-    body = {k: current[k] for k in ("x_development", "x_maintenance", "point_value", "liability_warning",
-                                     "liability_critical", "liability_target")}
-    for bad, field in (({"x_maintenance": "0.5"}, "x_maintenance"), ({"x_development": "1.5"}, "x_development"),
-                       ({"liability_critical": "1.00"}, "liability_critical"), ({"point_value": "0"}, "point_value")):
+    assert (current["x_maintenance"], current["y_maintenance"], current["point_value"]) == (
+        "0.8",
+        "0.2",
+        "0.01",
+    )
+    body = {
+        k: current[k]
+        for k in (
+            "x_development",
+            "x_maintenance",
+            "point_value",
+            "liability_warning",
+            "liability_critical",
+            "liability_target",
+        )
+    }
+    for bad, field in (
+        ({"x_maintenance": "0.5"}, "x_maintenance"),
+        ({"x_development": "1.5"}, "x_development"),
+        ({"liability_critical": "1.00"}, "liability_critical"),
+        ({"point_value": "0"}, "point_value"),
+    ):
         r = await client.put("/v1/points/settings", json=body | bad, headers=admin)
         assert r.status_code == 422 and field in [e["field"] for e in r.json()["errors"]], (bad, r.text)
     member = await new_member(client, admin, phase="maintenance")

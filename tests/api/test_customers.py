@@ -9,10 +9,23 @@ from tests.helpers import new_member
 
 async def test_create_and_read_with_every_field(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
     fields = {
-        "name": "张三", "kind": "person", "phone": "+86 138-0013 8000", "email": "Zhang.San@Example.com",
-        "external_ref": "DMS-1", "birthday": "1985-04-12", "gender": "male", "address": "深南大道 1 号",
-        "province": "广东", "city": "深圳", "industry": "logistics", "source": "walk-in", "status": "active",
-        "relationship": "customer", "sales_rep": "li.wei", "store_id": "dealer-01", "tags": ["suv"],
+        "name": "张三",
+        "kind": "person",
+        "phone": "+86 138-0013 8000",
+        "email": "Zhang.San@Example.com",
+        "external_ref": "DMS-1",
+        "birthday": "1985-04-12",
+        "gender": "male",
+        "address": "深南大道 1 号",
+        "province": "广东",
+        "city": "深圳",
+        "industry": "logistics",
+        "source": "walk-in",
+        "status": "active",
+        "relationship": "customer",
+        "sales_rep": "li.wei",
+        "store_id": "dealer-01",
+        "tags": ["suv"],
         "notes": "prefers weekend service",
     }
     created = await new_member(client, admin, **fields)
@@ -24,7 +37,9 @@ async def test_create_and_read_with_every_field(client: httpx.AsyncClient, admin
     assert got["created_at"].endswith("Z") or got["created_at"].endswith("+00:00")
 
 
-async def test_duplicates_are_refused_unless_allowed(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+async def test_duplicates_are_refused_unless_allowed(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
     first = await new_member(client, admin, phone="13800138000", email="a@example.com", external_ref="X-1")
     for field, value in (("phone", "138 0013 8000"), ("email", "A@example.com"), ("external_ref", "X-1")):
         r = await client.post("/v1/customers", json={"name": "Other", field: value}, headers=admin)
@@ -32,7 +47,9 @@ async def test_duplicates_are_refused_unless_allowed(client: httpx.AsyncClient, 
         assert r.json()["existing_id"] == first["id"]
         assert r.json()["field"] == field
     allowed = await client.post(
-        "/v1/customers", params={"allow_duplicate": "true"}, json={"name": "Twin", "phone": "13800138000"},
+        "/v1/customers",
+        params={"allow_duplicate": "true"},
+        json={"name": "Twin", "phone": "13800138000"},
         headers=admin,
     )
     assert allowed.status_code == 201
@@ -43,7 +60,9 @@ async def test_duplicates_are_refused_unless_allowed(client: httpx.AsyncClient, 
 
 async def test_patch_changes_only_what_is_sent(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
     member = await new_member(client, admin, city="广州", tags=["a"])
-    r = await client.patch(f"/v1/customers/{member['id']}", json={"phase": "maintenance", "tags": ["vip"]}, headers=admin)
+    r = await client.patch(
+        f"/v1/customers/{member['id']}", json={"phase": "maintenance", "tags": ["vip"]}, headers=admin
+    )
     assert r.status_code == 200, r.text
     got = (await client.get(f"/v1/customers/{member['id']}", headers=admin)).json()
     assert (got["phase"], got["tags"], got["city"]) == ("maintenance", ["vip"], "广州")
@@ -55,7 +74,10 @@ async def test_patch_changes_only_what_is_sent(client: httpx.AsyncClient, admin:
 
 
 async def test_search_filters_and_cursor(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
-    ids = [(await new_member(client, admin, name=f"王 {i}", store_id="s1" if i % 2 else "s2"))["id"] for i in range(5)]
+    ids = [
+        (await new_member(client, admin, name=f"王 {i}", store_id="s1" if i % 2 else "s2"))["id"]
+        for i in range(5)
+    ]
     await new_member(client, admin, name="Other", phone="+86 139 1111 2222", email="o@example.com")
     seen, cursor = [], None
     while True:
@@ -70,7 +92,9 @@ async def test_search_filters_and_cursor(client: httpx.AsyncClient, admin: dict[
     assert {m["id"] for m in s1} == {ids[1], ids[3]}
     by_phone = (await client.get("/v1/customers", params={"q": "13911112222"}, headers=admin)).json()["items"]
     assert [m["name"] for m in by_phone] == ["Other"]
-    by_email = (await client.get("/v1/customers", params={"q": "O@example.com"}, headers=admin)).json()["items"]
+    by_email = (await client.get("/v1/customers", params={"q": "O@example.com"}, headers=admin)).json()[
+        "items"
+    ]
     assert [m["name"] for m in by_email] == ["Other"]
     bad = await client.get("/v1/customers", params={"cursor": "!!!"}, headers=admin)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
@@ -86,7 +110,9 @@ async def test_soft_delete_hides_the_member(client: httpx.AsyncClient, admin: di
     listed = (await client.get("/v1/customers", headers=admin)).json()["items"]
     assert member["id"] not in [m["id"] for m in listed]
     # the phone is free again for a new member
-    assert (await client.post("/v1/customers", json={"name": "New", "phone": "13700000000"}, headers=admin)).status_code == 201
+    assert (
+        await client.post("/v1/customers", json={"name": "New", "phone": "13700000000"}, headers=admin)
+    ).status_code == 201
 
 
 async def test_create_is_idempotent(client: httpx.AsyncClient, admin: dict[str, str]) -> None:

@@ -56,7 +56,9 @@ async def test_bad_purchase_is_refused_and_changes_nothing(
 
 async def test_malformed_json(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
     for raw in (b'{"name": ', b"\xff\xfe{}", b"[1, 2"):
-        r = await client.post("/v1/customers", content=raw, headers={**admin, "Content-Type": "application/json"})
+        r = await client.post(
+            "/v1/customers", content=raw, headers={**admin, "Content-Type": "application/json"}
+        )
         assert r.status_code == 422 and r.json()["code"] == "malformed_json", raw
 
 

@@ -19,11 +19,18 @@ async def configure(client: httpx.AsyncClient, admin: dict[str, str], case: dict
     """Install a vector's tiers and X, and service types with its line weights."""
     settings = (await client.get("/v1/points/settings", headers=admin)).json()
     x = case["x"] if isinstance(case["x"], dict) else {"development": case["x"], "maintenance": case["x"]}
-    body = {k: settings[k] for k in ("point_value", "liability_warning", "liability_critical", "liability_target")}
+    body = {
+        k: settings[k] for k in ("point_value", "liability_warning", "liability_critical", "liability_target")
+    }
     body |= {"x_development": x["development"], "x_maintenance": x["maintenance"]}
     assert (await client.put("/v1/points/settings", json=body, headers=admin)).status_code == 200
     tiers = [
-        {"code": t["code"], "name": t["code"].title(), "threshold": t["threshold"], "rebate_rate": t["rebate_rate"]}
+        {
+            "code": t["code"],
+            "name": t["code"].title(),
+            "threshold": t["threshold"],
+            "rebate_rate": t["rebate_rate"],
+        }
         for t in case.get("tiers", [{"code": "standard", "threshold": "0", "rebate_rate": "0"}])
     ]
     assert (await client.put("/v1/tiers", json={"tiers": tiers}, headers=admin)).status_code == 200
@@ -37,14 +44,20 @@ async def weighted_type(client: httpx.AsyncClient, admin: dict[str, str], weight
     return code
 
 
-async def api_lines(client: httpx.AsyncClient, admin: dict[str, str], raw: list[dict[str, str]]) -> list[dict[str, Any]]:
+async def api_lines(
+    client: httpx.AsyncClient, admin: dict[str, str], raw: list[dict[str, str]]
+) -> list[dict[str, Any]]:
     return [
         line(await weighted_type(client, admin, r.get("weight", "1")), r["amount"], r["margin"]) for r in raw
     ]
 
 
-@pytest.mark.parametrize("case", json.loads((VECTORS / "vectors.json").read_text()), ids=lambda c: c["name"][:30])
-async def test_purchase_vectors_through_the_api(client: httpx.AsyncClient, admin: dict[str, str], case: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "case", json.loads((VECTORS / "vectors.json").read_text()), ids=lambda c: c["name"][:30]
+)
+async def test_purchase_vectors_through_the_api(
+    client: httpx.AsyncClient, admin: dict[str, str], case: dict[str, Any]
+) -> None:
     await configure(client, admin, case)
     phase = case["purchases"][0]["phase"]
     member = await new_member(client, admin, phase=phase)
@@ -78,20 +91,30 @@ async def test_purchase_vectors_through_the_api(client: httpx.AsyncClient, admin
     await ledger_matches_totals(client, admin, member["id"])
 
 
-@pytest.mark.parametrize("case", json.loads((VECTORS / "refund_vectors.json").read_text()), ids=lambda c: c["name"])
-async def test_refund_vectors_through_the_api(client: httpx.AsyncClient, admin: dict[str, str], case: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "case", json.loads((VECTORS / "refund_vectors.json").read_text()), ids=lambda c: c["name"]
+)
+async def test_refund_vectors_through_the_api(
+    client: httpx.AsyncClient, admin: dict[str, str], case: dict[str, Any]
+) -> None:
     await configure(client, admin, case)
     member = await new_member(client, admin, phase="maintenance")
-    posted = (await post(client, admin, purchase(member["id"], *await api_lines(client, admin, case["lines"])))).json()
+    posted = (
+        await post(client, admin, purchase(member["id"], *await api_lines(client, admin, case["lines"])))
+    ).json()
     assert posted["points"] == case["purchase_points"]
     for refund, lifetime in zip(case["refunds"], case["lifetime_after"], strict=True):
-        r = await client.post(f"/v1/transactions/{posted['id']}/refunds", json={"lines": refund}, headers=admin)
+        r = await client.post(
+            f"/v1/transactions/{posted['id']}/refunds", json={"lines": refund}, headers=admin
+        )
         assert r.status_code == 201, r.text
         assert r.json()["lifetime_points"] == lifetime
     await ledger_matches_totals(client, admin, member["id"])
 
 
-async def test_full_refund_reverses_everything_and_regrades(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+async def test_full_refund_reverses_everything_and_regrades(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
     member = await new_member(client, admin)
     big = (await post(client, admin, purchase(member["id"], line("maintenance", "20000.00", "0.40")))).json()
     assert big["tier_after"] == "silver"
@@ -102,7 +125,9 @@ async def test_full_refund_reverses_everything_and_regrades(client: httpx.AsyncC
     again = await client.post(f"/v1/transactions/{big['id']}/refunds", json={}, headers=admin)
     assert again.status_code == 409
     over = await client.post(
-        f"/v1/transactions/{big['id']}/refunds", json={"lines": [{"line_no": 1, "amount": "1.00"}]}, headers=admin
+        f"/v1/transactions/{big['id']}/refunds",
+        json={"lines": [{"line_no": 1, "amount": "1.00"}]},
+        headers=admin,
     )
     assert over.status_code == 422 and over.json()["errors"][0]["field"] == "lines[0].amount"
     txn = (await client.get(f"/v1/transactions/{big['id']}", headers=admin)).json()
@@ -114,14 +139,22 @@ async def test_first_purchase_moves_a_prospect_to_maintenance_with_development_x
     client: httpx.AsyncClient, admin: dict[str, str]
 ) -> None:
     settings = (await client.get("/v1/points/settings", headers=admin)).json()
-    body = {k: settings[k] for k in ("point_value", "liability_warning", "liability_critical", "liability_target")}
-    await client.put("/v1/points/settings", json=body | {"x_development": "0.6", "x_maintenance": "0.9"}, headers=admin)
+    body = {
+        k: settings[k] for k in ("point_value", "liability_warning", "liability_critical", "liability_target")
+    }
+    await client.put(
+        "/v1/points/settings", json=body | {"x_development": "0.6", "x_maintenance": "0.9"}, headers=admin
+    )
     member = await new_member(client, admin)
     assert member["phase"] == "development"
     first = (await post(client, admin, purchase(member["id"], line("maintenance", "100.00", "0.5")))).json()
     second = (await post(client, admin, purchase(member["id"], line("maintenance", "100.00", "0.5")))).json()
     assert (first["x"], first["phase"], first["points"]) == ("0.6", "development", "70.00")  # .6*50 + .4*100
-    assert (second["x"], second["phase"], second["points"]) == ("0.9", "maintenance", "55.00")  # .9*50 + .1*100
+    assert (second["x"], second["phase"], second["points"]) == (
+        "0.9",
+        "maintenance",
+        "55.00",
+    )  # .9*50 + .1*100
     got = (await client.get(f"/v1/customers/{member['id']}", headers=admin)).json()
     assert got["phase"] == "maintenance" and got["lifecycle_stage"] == "formation"
 
@@ -141,7 +174,9 @@ async def test_quote_saves_nothing(client: httpx.AsyncClient, admin: dict[str, s
         assert (await client.post("/v1/transactions/quote", json=body, headers=admin)).status_code == 200
     points = (await client.get(f"/v1/customers/{member['id']}/points", headers=admin)).json()
     assert points["balance"] == "0.00"
-    listed = (await client.get("/v1/transactions", params={"customer_id": member["id"]}, headers=admin)).json()
+    listed = (
+        await client.get("/v1/transactions", params={"customer_id": member["id"]}, headers=admin)
+    ).json()
     assert listed["items"] == []
     assert (await post(client, admin, body)).status_code == 201  # the quoted receipt is still free
 
@@ -157,7 +192,9 @@ async def test_receipt_is_posted_once(client: httpx.AsyncClient, admin: dict[str
     assert other_store.status_code == 201
 
 
-async def test_idempotency_key_replays_and_refuses_another_body(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+async def test_idempotency_key_replays_and_refuses_another_body(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
     member = await new_member(client, admin)
     body = purchase(member["id"], line("maintenance", "500.00", "0.3"))
     headers = {**admin, "Idempotency-Key": "abc-123"}
@@ -167,7 +204,9 @@ async def test_idempotency_key_replays_and_refuses_another_body(client: httpx.As
     assert replay.headers["Idempotent-Replayed"] == "true"
     changed = await post(client, headers, {**body, "external_id": "R-OTHER"})
     assert changed.status_code == 422 and changed.json()["errors"][0]["field"] == "Idempotency-Key"
-    listed = (await client.get("/v1/transactions", params={"customer_id": member["id"]}, headers=admin)).json()
+    listed = (
+        await client.get("/v1/transactions", params={"customer_id": member["id"]}, headers=admin)
+    ).json()
     assert len(listed["items"]) == 1
 
 
@@ -184,7 +223,10 @@ async def test_store_restricted_key(client: httpx.AsyncClient, app: Any, admin: 
 
 async def test_transactions_list_paginates(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
     member = await new_member(client, admin)
-    ids = [(await post(client, admin, purchase(member["id"], line("parts", "10.00")))).json()["id"] for _ in range(5)]
+    ids = [
+        (await post(client, admin, purchase(member["id"], line("parts", "10.00")))).json()["id"]
+        for _ in range(5)
+    ]
     seen, cursor = [], None
     while True:
         params = {"customer_id": member["id"], "limit": 2, **({"cursor": cursor} if cursor else {})}

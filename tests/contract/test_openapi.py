@@ -13,9 +13,7 @@ from app.main import app, openapi_text
 
 COMMITTED = Path(__file__).parents[2] / "openapi" / "openapi.json"
 SPEC = json.loads(openapi_text(app))
-OPERATIONS = [
-    (path, method, op) for path, item in SPEC["paths"].items() for method, op in item.items()
-]
+OPERATIONS = [(path, method, op) for path, item in SPEC["paths"].items() for method, op in item.items()]
 
 
 def resolve(schema: dict[str, Any]) -> dict[str, Any]:
@@ -53,8 +51,22 @@ def test_operation_ids_are_unique() -> None:
     assert len(ids) == len(set(ids))
 
 
-MONEY_FIELDS = {"amount", "rebate", "payable", "points", "balance", "lifetime_points", "threshold", "paid",
-                "profit_points", "consumption_points", "margin", "rebate_rate", "x", "point_value"}
+MONEY_FIELDS = {
+    "amount",
+    "rebate",
+    "payable",
+    "points",
+    "balance",
+    "lifetime_points",
+    "threshold",
+    "paid",
+    "profit_points",
+    "consumption_points",
+    "margin",
+    "rebate_rate",
+    "x",
+    "point_value",
+}
 
 
 def test_money_and_rates_are_strings_never_numbers() -> None:

@@ -49,5 +49,7 @@ schema = schemathesis.openapi.from_dict(json.loads(COMMITTED.read_text()))
 
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_contract(case: schemathesis.Case, server: str, live_admin: dict[str, str]) -> None:
+def test_api_conforms_to_its_contract(
+    case: schemathesis.Case, server: str, live_admin: dict[str, str]
+) -> None:
     case.call_and_validate(base_url=server, headers=live_admin, excluded_checks=[positive_data_acceptance])

@@ -16,14 +16,20 @@ from app.services import api_keys as service
 router = APIRouter(prefix="/api-keys", tags=["api-keys"])
 
 
-@router.post("", status_code=201, response_model=ApiKeyCreated, responses=problems(401, 403, 409, 413, 415, 422, 503))
+@router.post(
+    "", status_code=201, response_model=ApiKeyCreated, responses=problems(401, 403, 409, 413, 415, 422, 503)
+)
 async def create_api_key(
     request: Request, body: ApiKeyCreate, principal: Admin, uow: UoW, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
     """A new scoped key; `key` appears only in this response (only its hash is stored)."""
     secret: str = request.app.state.secret_key
     return await create_once(
-        request, uow, principal, idempotency_key, body,
+        request,
+        uow,
+        principal,
+        idempotency_key,
+        body,
         lambda s: service.create_api_key(s, secret, body, utcnow()),
         secret_fields=("key",),
     )

@@ -7,7 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from app.api.deps import AllowDuplicate, Cursor, IdempotencyKey, create_once, Limit, MembersRead, MembersWrite, UoW
+from app.api.deps import (
+    AllowDuplicate,
+    Cursor,
+    IdempotencyKey,
+    Limit,
+    MembersRead,
+    MembersWrite,
+    UoW,
+    create_once,
+)
 from app.domain.points_settings import Phase
 from app.errors import problems
 from app.models.base import utcnow
@@ -20,34 +29,54 @@ CustomerId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.post(
-    "", status_code=201, response_model=CustomerPublic,
+    "",
+    status_code=201,
+    response_model=CustomerPublic,
     responses=problems(401, 403, 409, 413, 415, 422, 503),
 )
 async def create_customer(
-    request: Request, body: CustomerCreate, principal: MembersWrite, uow: UoW,
-    idempotency_key: IdempotencyKey = None, allow_duplicate: AllowDuplicate = False,
+    request: Request,
+    body: CustomerCreate,
+    principal: MembersWrite,
+    uow: UoW,
+    idempotency_key: IdempotencyKey = None,
+    allow_duplicate: AllowDuplicate = False,
 ) -> JSONResponse:
     """Create a member; 409 with `existing_id` when the phone, email or external_ref is taken."""
     return await create_once(
-        request, uow, principal, idempotency_key, body,
+        request,
+        uow,
+        principal,
+        idempotency_key,
+        body,
         lambda s: service.create_customer(s, body, allow_duplicate=allow_duplicate, now=utcnow()),
     )
 
 
 @router.get("", response_model=CustomerPage, responses=problems(401, 403, 422, 503))
 async def list_customers(
-    _principal: MembersRead, uow: UoW,
-    q: Annotated[str | None, Query(min_length=1, max_length=100, description="Name fragment, phone, email or reference.")] = None,
+    _principal: MembersRead,
+    uow: UoW,
+    q: Annotated[
+        str | None,
+        Query(min_length=1, max_length=100, description="Name fragment, phone, email or reference."),
+    ] = None,
     tier: Annotated[str | None, Query(max_length=32)] = None,
     phase: Phase | None = None,
     status: Status | None = None,
     sales_rep: Annotated[str | None, Query(max_length=100)] = None,
     store_id: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Limit = 50, cursor: Cursor = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> CustomerPage:
     """Search members, newest first, with cursor pagination."""
     filters = SearchFilters(
-        q=q, tier=tier, phase=phase, status=status, sales_rep=sales_rep, store_id=store_id,
+        q=q,
+        tier=tier,
+        phase=phase,
+        status=status,
+        sales_rep=sales_rep,
+        store_id=store_id,
     )
     return await uow.run(lambda s: service.search_customers(s, filters, limit, cursor, utcnow()))
 
@@ -59,11 +88,15 @@ async def get_customer(customer_id: CustomerId, _principal: MembersRead, uow: Uo
 
 
 @router.patch(
-    "/{customer_id}", response_model=CustomerPublic,
+    "/{customer_id}",
+    response_model=CustomerPublic,
     responses=problems(401, 403, 404, 409, 413, 415, 422, 503),
 )
 async def update_customer(
-    customer_id: CustomerId, body: CustomerUpdate, _principal: MembersWrite, uow: UoW,
+    customer_id: CustomerId,
+    body: CustomerUpdate,
+    _principal: MembersWrite,
+    uow: UoW,
     allow_duplicate: AllowDuplicate = False,
 ) -> CustomerPublic:
     """Change only the fields sent; balances, tier and history are never set by hand."""

@@ -7,10 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
-from app.api.deps import Admin, Cursor, IdempotencyKey, create_once, Limit, MembersRead, PointsWrite, UoW
+from app.api.deps import Admin, Cursor, IdempotencyKey, Limit, MembersRead, PointsWrite, UoW, create_once
 from app.errors import problems
 from app.models.base import utcnow
-from app.models.ledger import AdjustmentCreate, LedgerPage, PointsMovement, PointsPublic, RedemptionCreate, TierStatus
+from app.models.ledger import (
+    AdjustmentCreate,
+    LedgerPage,
+    PointsMovement,
+    PointsPublic,
+    RedemptionCreate,
+    TierStatus,
+)
 from app.services import points as service
 
 router = APIRouter(prefix="/customers/{customer_id}", tags=["points"])
@@ -38,30 +45,50 @@ async def list_customer_ledger(
 
 
 @router.post(
-    "/points/redemptions", status_code=201, response_model=PointsMovement,
+    "/points/redemptions",
+    status_code=201,
+    response_model=PointsMovement,
     responses=problems(401, 403, 404, 409, 413, 415, 422, 503),
 )
 async def create_redemption(
-    request: Request, customer_id: CustomerId, body: RedemptionCreate, principal: PointsWrite, uow: UoW,
+    request: Request,
+    customer_id: CustomerId,
+    body: RedemptionCreate,
+    principal: PointsWrite,
+    uow: UoW,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Redeem points for money at the point value; 409 when the balance is short."""
     return await create_once(
-        request, uow, principal, idempotency_key, body,
+        request,
+        uow,
+        principal,
+        idempotency_key,
+        body,
         lambda s: service.redeem_points(s, principal, customer_id, body, utcnow()),
     )
 
 
 @router.post(
-    "/points/adjustments", status_code=201, response_model=PointsMovement,
+    "/points/adjustments",
+    status_code=201,
+    response_model=PointsMovement,
     responses=problems(401, 403, 404, 413, 415, 422, 503),
 )
 async def create_adjustment(
-    request: Request, customer_id: CustomerId, body: AdjustmentCreate, principal: Admin, uow: UoW,
+    request: Request,
+    customer_id: CustomerId,
+    body: AdjustmentCreate,
+    principal: Admin,
+    uow: UoW,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Admin correction with a reason; `counts_toward_tier` for opening balances from a legacy system."""
     return await create_once(
-        request, uow, principal, idempotency_key, body,
+        request,
+        uow,
+        principal,
+        idempotency_key,
+        body,
         lambda s: service.adjust_points(s, principal, customer_id, body, utcnow()),
     )

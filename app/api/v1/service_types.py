@@ -17,27 +17,39 @@ router = APIRouter(prefix="/service-types", tags=["service-types"])
 ServiceCode = Annotated[str, Path(min_length=1, max_length=32)]
 
 
-@router.get("", response_model=ServiceTypeList,
-            responses=problems(401, 403, 503))
+@router.get("", response_model=ServiceTypeList, responses=problems(401, 403, 503))
 async def list_service_types(_principal: MembersRead, uow: UoW) -> ServiceTypeList:
     """The catalogue: average margin (used when a line has none) and points weight per type."""
     return await uow.run(service.list_service_types)
 
 
-@router.post("", status_code=201, response_model=ServiceTypePublic,
-             responses=problems(401, 403, 409, 413, 415, 422, 503))
+@router.post(
+    "",
+    status_code=201,
+    response_model=ServiceTypePublic,
+    responses=problems(401, 403, 409, 413, 415, 422, 503),
+)
 async def create_service_type(
-    request: Request, body: ServiceTypeCreate, principal: Admin, uow: UoW, idempotency_key: IdempotencyKey = None
+    request: Request,
+    body: ServiceTypeCreate,
+    principal: Admin,
+    uow: UoW,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Add a service type; 409 when the code exists."""
     return await create_once(
-        request, uow, principal, idempotency_key, body,
+        request,
+        uow,
+        principal,
+        idempotency_key,
+        body,
         lambda s: service.create_service_type(s, body, utcnow()),
     )
 
 
-@router.patch("/{code}", response_model=ServiceTypePublic,
-              responses=problems(401, 403, 404, 413, 415, 422, 503))
+@router.patch(
+    "/{code}", response_model=ServiceTypePublic, responses=problems(401, 403, 404, 413, 415, 422, 503)
+)
 async def update_service_type(
     code: ServiceCode, body: ServiceTypeUpdate, _principal: Admin, uow: UoW
 ) -> ServiceTypePublic:

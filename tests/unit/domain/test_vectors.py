@@ -77,7 +77,9 @@ def test_refund_vectors(case: dict[str, Any]) -> None:
     lifetime, reversed_points = purchase.points, ZERO
     for refund, want in zip(case["refunds"], case["lifetime_after"], strict=True):
         requests = [RefundRequest(r["line_no"], Decimal(r["amount"])) for r in refund]
-        result = reverse(lines, requests, x=x, purchase_points=purchase.points, reversed_points=reversed_points)
+        result = reverse(
+            lines, requests, x=x, purchase_points=purchase.points, reversed_points=reversed_points
+        )
         reversed_points += result.points
         lifetime -= result.points
         assert str(lifetime) == want
