@@ -29,20 +29,20 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-async def reject_unknown_query(request: Request) -> None:
-    """Refuse query parameters the operation does not declare (a typo must not widen a search)."""
+async def check_query(request: Request) -> None:
+    """Refuse undeclared or repeated query parameters (a typo must not widen a search)."""
     if not request.query_params:
         return
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None:
         return
-    unknown = set(request.query_params) - _query_names(dependant)
-    if unknown:
-        raise InvalidInput(
-            "unknown query parameters",
-            errors=[FieldProblem(name, "is not a parameter of this operation") for name in sorted(unknown)],
-        )
+    given = [name for name, _ in request.query_params.multi_items()]
+    known = _query_names(dependant)
+    problems = [FieldProblem(n, "is not a parameter of this operation") for n in sorted(set(given) - known)]
+    problems += [FieldProblem(n, "is given more than once") for n in sorted(known) if given.count(n) > 1]
+    if problems:
+        raise InvalidInput("invalid query parameters", errors=problems)
 
 
 def get_uow(request: Request) -> UnitOfWork:
@@ -61,7 +61,7 @@ async def get_principal(
     if credentials is None:
         raise Unauthorized("send an API key as `Authorization: Bearer <key>`")
     secret: str = request.app.state.secret_key
-    return await uow.run(lambda s: authenticate(s, secret, credentials.credentials, utcnow()))
+    return await uow.read(lambda s: authenticate(s, secret, credentials.credentials, utcnow()))
 
 
 def require(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:

@@ -36,6 +36,12 @@ class UnitOfWork:
         self._sessionmaker = sessionmaker
         self._retries = max(1, retries)
 
+    async def read(self, use_case: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run a read-only use case outside a transaction (no BEGIN/COMMIT round trips)."""
+        async with self._sessionmaker() as session:
+            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            return await use_case(session)
+
     async def run(self, use_case: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run `use_case` in one transaction and commit it; retry it on contention."""
         for attempt in range(self._retries):

@@ -146,6 +146,8 @@ class PointsSettingsRow(SQLModel, table=True):
     liability_warning: Decimal = Field(sa_type=Cents)
     liability_critical: Decimal = Field(sa_type=Cents)
     liability_target: Decimal = Field(sa_type=Cents)
+    # Bumped by every change of settings, tiers or service types: lets workers cache them.
+    catalogue_version: int = 1
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import ScalarSelect, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import PointsSettingsChange, PointsSettingsRow, ServiceType, Tier
@@ -27,13 +27,6 @@ async def list_service_types(session: AsyncSession) -> list[ServiceType]:
     return [ServiceType.model_validate(r._mapping) for r in rows]
 
 
-async def service_types_by_code(session: AsyncSession, codes: Iterable[str]) -> dict[str, ServiceType]:
-    rows = await session.execute(
-        select(tables.service_type).where(tables.service_type.c.code.in_(set(codes)))
-    )
-    return {r.code: ServiceType.model_validate(r._mapping) for r in rows}
-
-
 async def get_service_type(session: AsyncSession, code: str) -> ServiceType | None:
     return await session.get(ServiceType, code)
 
@@ -41,6 +34,24 @@ async def get_service_type(session: AsyncSession, code: str) -> ServiceType | No
 async def add(session: AsyncSession, *rows: ServiceType | PointsSettingsRow | PointsSettingsChange) -> None:
     session.add_all(rows)
     await session.flush()
+
+
+def catalogue_version_query() -> ScalarSelect[int]:
+    """A scalar subquery for the catalogue version, to ride along with another SELECT."""
+    ps = tables.points_settings
+    return select(ps.c.catalogue_version).where(ps.c.id == SETTINGS_ID).scalar_subquery()
+
+
+async def catalogue_version(session: AsyncSession) -> int:
+    return int((await session.execute(select(catalogue_version_query()))).scalar_one())
+
+
+async def bump_catalogue_version(session: AsyncSession) -> None:
+    """Tell every worker's rules cache that settings, tiers or service types changed."""
+    ps = tables.points_settings
+    await session.execute(
+        update(ps).where(ps.c.id == SETTINGS_ID).values(catalogue_version=ps.c.catalogue_version + 1)
+    )
 
 
 async def get_settings(session: AsyncSession) -> PointsSettingsRow | None:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.grading import TierRule
 from app.models import Customer
 from app.repositories import tables
+from app.repositories.catalogue import catalogue_version_query
 
 t = tables.customer
 
@@ -35,6 +36,23 @@ async def get(
         query = query.with_for_update()
     row = (await session.execute(query)).first()
     return Customer.model_validate(row._mapping) if row else None
+
+
+async def get_with_version(
+    session: AsyncSession, customer_id: str, *, for_update: bool = False, include_deleted: bool = False
+) -> tuple[Customer, int] | None:
+    """The member (as `get`) and the catalogue version, in one round trip."""
+    version = catalogue_version_query().label("catalogue_version")
+    query = select(t, version).where(t.c.id == customer_id)
+    if not include_deleted:
+        query = query.where(t.c.deleted_at.is_(None))
+    if for_update:
+        query = query.with_for_update(of=t)
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None
+    data = dict(row._mapping)
+    return Customer.model_validate(data), int(data.pop("catalogue_version"))
 
 
 async def add(session: AsyncSession, customer: Customer) -> None:

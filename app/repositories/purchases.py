@@ -8,16 +8,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Purchase, PurchaseLine, Refund
 from app.repositories import tables
+from app.repositories.dialect import insert_ignore
 
 p, pl = tables.purchase, tables.purchase_line
 
 
 async def insert_purchase(
     session: AsyncSession, purchase: dict[str, Any], lines: Sequence[dict[str, Any]]
-) -> None:
-    """The purchase and all its lines: two statements whatever the number of lines."""
-    await session.execute(insert(p).values(purchase))
-    await session.execute(insert(pl), list(lines))
+) -> bool:
+    """The purchase and its lines in two statements; False if its receipt was already posted."""
+    stmt = insert_ignore(session, p, purchase).returning(p.c.id)
+    if (await session.execute(stmt)).first() is None:
+        return False
+    await session.execute(insert(pl).values(list(lines)))
+    return True
 
 
 async def find_receipt(session: AsyncSession, store_id: str, external_id: str) -> str | None:

@@ -51,6 +51,7 @@ async def replace_tier_table(session: AsyncSession, body: TierTableIn) -> TierTa
         raise InvalidInput("the tier table names unknown service types", errors=problems)
     tiers = [Tier(position=i, **t.model_dump()) for i, t in enumerate(body.tiers)]
     await repo.replace_tiers(session, tiers)
+    await repo.bump_catalogue_version(session)
     await customers_repo.regrade_all(session, [TierRule(t.code, t.threshold, t.rebate_rate) for t in tiers])
     return await get_tier_table(session)
 
@@ -74,6 +75,7 @@ async def create_service_type(
         raise Conflict(f"service type {body.code} already exists", extra={"existing_id": body.code})
     row = ServiceType(**body.model_dump(), created_at=now)
     await repo.add(session, row)
+    await repo.bump_catalogue_version(session)
     return ServiceTypePublic.model_validate(row, from_attributes=True)
 
 
@@ -89,12 +91,13 @@ async def update_service_type(session: AsyncSession, code: str, body: ServiceTyp
     for field, value in values.items():
         setattr(row, field, value)
     await session.flush()
+    await repo.bump_catalogue_version(session)
     return ServiceTypePublic.model_validate(row, from_attributes=True)
 
 
 def _settings_public(row: PointsSettingsRow) -> PointsSettingsPublic:
     return PointsSettingsPublic(
-        **row.model_dump(exclude={"id"}),
+        **row.model_dump(exclude={"id", "catalogue_version"}),
         y_development=1 - row.x_development,
         y_maintenance=1 - row.x_maintenance,
     )
@@ -115,9 +118,9 @@ async def replace_points_settings(
     validate_settings(to_domain(row))
     current = await repo.get_settings_for_update(session)
     before = (
-        PointsSettingsIn.model_validate(current.model_dump(exclude={"id", "updated_at"})).model_dump(
-            mode="json"
-        )
+        PointsSettingsIn.model_validate(
+            current.model_dump(exclude={"id", "updated_at", "catalogue_version"})
+        ).model_dump(mode="json")
         if current
         else None
     )
@@ -136,6 +139,7 @@ async def replace_points_settings(
         after=body.model_dump(mode="json"),
     )
     await repo.add(session, change)
+    await repo.bump_catalogue_version(session)
     return _settings_public(row)
 
 

@@ -35,11 +35,15 @@ from app.services.pagination import decode_cursor, encode_cursor
 from app.services.rules import Rules, load_rules
 
 
-async def get_member(session: AsyncSession, customer_id: str, *, for_update: bool = False) -> Customer:
-    member = await customers_repo.get(session, customer_id, for_update=for_update)
-    if member is None:
+async def get_member(
+    session: AsyncSession, customer_id: str, *, for_update: bool = False
+) -> tuple[Customer, Rules]:
+    """The member (locked when it is about to change) and the rules in force, in one round trip."""
+    found = await customers_repo.get_with_version(session, customer_id, for_update=for_update)
+    if found is None:
         raise NotFound(f"no member {customer_id}")
-    return member
+    member, version = found
+    return member, await load_rules(session, version)
 
 
 def _next(rules: Rules, lifetime: Decimal) -> tuple[str | None, Decimal | None]:
@@ -48,8 +52,7 @@ def _next(rules: Rules, lifetime: Decimal) -> tuple[str | None, Decimal | None]:
 
 
 async def get_points(session: AsyncSession, customer_id: str) -> PointsPublic:
-    member = await get_member(session, customer_id)
-    rules = await load_rules(session)
+    member, rules = await get_member(session, customer_id)
     nxt, needed = _next(rules, member.lifetime_points)
     return PointsPublic(
         customer_id=member.id,
@@ -66,8 +69,7 @@ async def get_points(session: AsyncSession, customer_id: str) -> PointsPublic:
 
 async def get_tier_status(session: AsyncSession, customer_id: str) -> TierStatus:
     """The mobile app's call: tier, balance, what is left to the next tier, allowed services."""
-    member = await get_member(session, customer_id)
-    rules = await load_rules(session)
+    member, rules = await get_member(session, customer_id)
     tier = rules.tier(member.tier)
     nxt, needed = _next(rules, member.lifetime_points)
     return TierStatus(
@@ -84,7 +86,8 @@ async def get_tier_status(session: AsyncSession, customer_id: str) -> TierStatus
 
 
 async def get_ledger(session: AsyncSession, customer_id: str, limit: int, cursor: str | None) -> LedgerPage:
-    await get_member(session, customer_id)
+    if await customers_repo.get(session, customer_id) is None:
+        raise NotFound(f"no member {customer_id}")
     before = decode_cursor(cursor)
     if before is not None and not before.isdigit():
         raise InvalidInput.at("cursor", "not a cursor this API returned")
@@ -108,13 +111,12 @@ async def redeem_points(
     session: AsyncSession, principal: Principal, customer_id: str, body: RedemptionCreate, now: datetime
 ) -> PointsMovement:
     """Redeem points for money at the point value; refused while the balance is short."""
-    member = await get_member(session, customer_id, for_update=True)
+    member, rules = await get_member(session, customer_id, for_update=True)
     if member.balance < body.points:
         raise Conflict(
             f"the balance ({member.balance:.2f}) is short of {body.points:.2f} points",
             extra={"balance": f"{member.balance:.2f}"},
         )
-    rules = await load_rules(session)
     move = Movement(EntryKind.redeem, -body.points, False, reason=body.reason, api_key_id=principal.key_id)
     applied = await apply_movement(session, member, move, rules.ladder, now)
     return _movement(applied, round2(body.points * rules.settings.point_value))
@@ -124,10 +126,9 @@ async def adjust_points(
     session: AsyncSession, principal: Principal, customer_id: str, body: AdjustmentCreate, now: datetime
 ) -> PointsMovement:
     """An admin correction with a reason; `counts_toward_tier` for opening balances from a legacy system."""
-    member = await get_member(session, customer_id, for_update=True)
+    member, rules = await get_member(session, customer_id, for_update=True)
     if body.counts_toward_tier and member.lifetime_points + body.points < 0:
         raise InvalidInput.at("points", "would make the member's lifetime points negative")
-    rules = await load_rules(session)
     move = Movement(
         EntryKind.adjust,
         body.points,

@@ -1,4 +1,9 @@
-"""The rules in force for a use case: points settings and the tier table, as domain values."""
+"""The rules in force: points settings, tier table and service types, as domain values.
+
+They change rarely and are read on every posting, so each worker caches them and reloads
+only when `points_settings.catalogue_version` has moved; every change of settings, tiers or
+service types bumps that version in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.grading import TierRule
 from app.domain.points_settings import PointsSettings
-from app.models import PointsSettingsRow, Tier
+from app.models import PointsSettingsRow, ServiceType, Tier
 from app.repositories import catalogue as repo
 
 
 @dataclass(frozen=True)
 class Rules:
+    version: int
     settings: PointsSettings
     tiers: tuple[Tier, ...]
+    service_types: dict[str, ServiceType]
 
     @property
     def ladder(self) -> list[TierRule]:
@@ -23,6 +30,9 @@ class Rules:
 
     def tier(self, code: str) -> Tier:
         return next((t for t in self.tiers if t.code == code), self.tiers[0])
+
+
+_cache: dict[str, Rules] = {}
 
 
 def to_domain(row: PointsSettingsRow) -> PointsSettings:
@@ -36,9 +46,20 @@ def to_domain(row: PointsSettingsRow) -> PointsSettings:
     )
 
 
-async def load_rules(session: AsyncSession) -> Rules:
+async def load_rules(session: AsyncSession, version: int | None = None) -> Rules:
+    """The rules at catalogue `version` (read it when the caller has not already)."""
+    if version is None:
+        version = await repo.catalogue_version(session)
+    bind = session.get_bind()
+    key = str(bind.engine.url)
+    cached = _cache.get(key)
+    if cached is not None and cached.version == version:
+        return cached
     row = await repo.get_settings(session)
     tiers = await repo.list_tiers(session)
     if row is None or not tiers:
         raise RuntimeError("points settings or tiers are missing: run `crm migrate`")
-    return Rules(to_domain(row), tuple(tiers))
+    types = {s.code: s for s in await repo.list_service_types(session)}
+    rules = Rules(row.catalogue_version, to_domain(row), tuple(tiers), types)
+    _cache[key] = rules
+    return rules

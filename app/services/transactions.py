@@ -17,7 +17,7 @@ from app.domain.grading import grade
 from app.domain.points_settings import Phase
 from app.domain.refunds import RefundableLine, RefundRequest, reverse
 from app.domain.settlement import LineInput, Settlement, settle_purchase
-from app.models import Customer, Purchase, PurchaseLine, Refund, ServiceType
+from app.models import Customer, Purchase, PurchaseLine, Refund
 from app.models.base import new_id
 from app.models.ledger import EntryKind
 from app.models.purchases import (
@@ -30,7 +30,6 @@ from app.models.purchases import (
     TransactionPage,
     TransactionPublic,
 )
-from app.repositories import catalogue as catalogue_repo
 from app.repositories import customers as customers_repo
 from app.repositories import purchases as purchases_repo
 from app.services.api_keys import Principal
@@ -44,17 +43,17 @@ def _check_store(principal: Principal, store_id: str) -> None:
         raise Forbidden(f"this API key may only act for store {principal.store_id}")
 
 
-async def _member(session: AsyncSession, customer_id: str, *, for_update: bool) -> Customer:
-    member = await customers_repo.get(session, customer_id, for_update=for_update)
-    if member is None:
+async def _member(session: AsyncSession, customer_id: str, *, for_update: bool) -> tuple[Customer, Rules]:
+    found = await customers_repo.get_with_version(session, customer_id, for_update=for_update)
+    if found is None:
         raise InvalidInput.at("customer_id", f"no member {customer_id}")
-    return member
+    member, version = found
+    return member, await load_rules(session, version)
 
 
-async def _line_inputs(
-    session: AsyncSession, body: TransactionCreate
-) -> tuple[list[LineInput], dict[str, ServiceType]]:
-    types = await catalogue_repo.service_types_by_code(session, (ln.service_type for ln in body.lines))
+def _line_inputs(rules: Rules, body: TransactionCreate) -> list[LineInput]:
+    """Lines for the domain: each with its service type's weight, and its average margin if none given."""
+    types = rules.service_types
     problems = [
         FieldProblem(f"lines[{i}].service_type", f"unknown service type {ln.service_type!r}")
         for i, ln in enumerate(body.lines)
@@ -67,7 +66,7 @@ async def _line_inputs(
         kind = types[ln.service_type]
         margin = ln.margin if ln.margin is not None or ln.cost is not None else kind.average_margin
         inputs.append(LineInput(amount=ln.amount, margin=margin, cost=ln.cost, weight=kind.points_weight))
-    return inputs, types
+    return inputs
 
 
 def _settle(member: Customer, rules: Rules, inputs: Sequence[LineInput]) -> Settlement:
@@ -102,9 +101,8 @@ def _line_rows(purchase_id: str, body: TransactionCreate, settlement: Settlement
 async def quote_purchase(session: AsyncSession, principal: Principal, body: TransactionCreate) -> QuotePublic:
     """What posting would give now (rebate, payable, points, tier after), with nothing saved."""
     _check_store(principal, body.store_id)
-    member = await _member(session, body.customer_id, for_update=False)
-    rules = await load_rules(session)
-    inputs, _ = await _line_inputs(session, body)
+    member, rules = await _member(session, body.customer_id, for_update=False)
+    inputs = _line_inputs(rules, body)
     s = _settle(member, rules, inputs)
     lifetime = member.lifetime_points + s.points
     rows = _line_rows("", body, s)
@@ -130,15 +128,8 @@ async def post_purchase(
 ) -> TransactionPublic:
     """Settle, earn, re-grade and record a purchase in the caller's one transaction."""
     _check_store(principal, body.store_id)
-    member = await _member(session, body.customer_id, for_update=True)
-    existing = await purchases_repo.find_receipt(session, body.store_id, body.external_id)
-    if existing:
-        raise Conflict(
-            f"receipt {body.external_id} of store {body.store_id} was already posted",
-            extra={"existing_id": existing},
-        )
-    rules = await load_rules(session)
-    inputs, _ = await _line_inputs(session, body)
+    member, rules = await _member(session, body.customer_id, for_update=True)
+    inputs = _line_inputs(rules, body)
     s = _settle(member, rules, inputs)
     purchase_id = new_id("txn")
     member_changes: dict[str, object] = {"purchase_count": member.purchase_count + 1}
@@ -185,7 +176,12 @@ async def post_purchase(
         "earn_entry_id": applied.entry_id,
     }
     lines = _line_rows(purchase_id, body, s)
-    await purchases_repo.insert_purchase(session, purchase, lines)
+    if not await purchases_repo.insert_purchase(session, purchase, lines):
+        existing = await purchases_repo.find_receipt(session, body.store_id, body.external_id)
+        raise Conflict(  # rolls back the member's totals and the ledger entry written above
+            f"receipt {body.external_id} of store {body.store_id} was already posted",
+            extra={"existing_id": existing or ""},
+        )
     return _public(Purchase.model_validate(purchase), [PurchaseLine.model_validate(r) for r in lines])
 
 
@@ -247,8 +243,11 @@ async def refund_purchase(
     if found is None:
         raise NotFound(f"no transaction {transaction_id}")
     _check_store(principal, found.store_id)
-    member = await customers_repo.get(session, found.customer_id, for_update=True, include_deleted=True)
-    assert member is not None  # a purchase's member row is never removed
+    locked = await customers_repo.get_with_version(
+        session, found.customer_id, for_update=True, include_deleted=True
+    )
+    assert locked is not None  # a purchase's member row is never removed
+    member, version = locked
     purchase = await purchases_repo.get(session, transaction_id)  # re-read under the member's lock
     assert purchase is not None
     lines = (await purchases_repo.lines_of(session, [purchase.id]))[purchase.id]
@@ -273,7 +272,7 @@ async def refund_purchase(
         purchase_points=purchase.points,
         reversed_points=purchase.reversed_points,
     )
-    rules = await load_rules(session)
+    rules = await load_rules(session, version)
     refund_id = new_id("ref")
     move = Movement(
         EntryKind.reverse,

@@ -92,6 +92,7 @@ def upgrade() -> None:
         sa.Column("liability_warning", sa.BigInteger(), nullable=False),
         sa.Column("liability_critical", sa.BigInteger(), nullable=False),
         sa.Column("liability_target", sa.BigInteger(), nullable=False),
+        sa.Column("catalogue_version", sa.Integer(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_points_settings")),
     )
@@ -241,6 +242,7 @@ def _insert_defaults() -> None:
         sa.column("liability_warning", sa.BigInteger),
         sa.column("liability_critical", sa.BigInteger),
         sa.column("liability_target", sa.BigInteger),
+        sa.column("catalogue_version", sa.Integer),
         sa.column("updated_at", sa.DateTime(timezone=True)),
     )
     op.bulk_insert(
@@ -254,6 +256,7 @@ def _insert_defaults() -> None:
                 "liability_warning": 10_000_000,
                 "liability_critical": 25_000_000,
                 "liability_target": 15_000_000,
+                "catalogue_version": 1,
                 "updated_at": now,
             }
         ],

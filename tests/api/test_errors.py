@@ -105,3 +105,10 @@ async def test_server_error_leaks_nothing() -> None:
         r = await c.get("/boom")
     assert r.status_code == 500 and r.headers["content-type"] == "application/problem+json"
     assert "secret" not in r.text and r.json()["code"] == "internal_error" and r.json()["request_id"]
+
+
+async def test_unknown_or_repeated_query_parameters(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+    typo = await client.get("/v1/transactions", params={"customer": "x"}, headers=admin)
+    assert typo.status_code == 422 and typo.json()["errors"][0]["field"] == "customer"
+    twice = await client.get("/v1/transactions?customer_id=a&customer_id=b", headers=admin)
+    assert twice.status_code == 422 and twice.json()["errors"][0]["field"] == "customer_id"

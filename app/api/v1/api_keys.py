@@ -38,7 +38,7 @@ async def create_api_key(
 @router.get("", response_model=list[ApiKeyPublic], responses=problems(401, 403, 503))
 async def list_api_keys(_principal: Admin, uow: UoW) -> list[ApiKeyPublic]:
     """Every key with its prefix, scopes, store and last use; never the key itself."""
-    return list(await uow.run(service.list_api_keys))
+    return list(await uow.read(service.list_api_keys))
 
 
 @router.delete("/{key_id}", response_model=ApiKeyPublic, responses=problems(401, 403, 404, 422, 503))

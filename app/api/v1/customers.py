@@ -78,13 +78,13 @@ async def list_customers(
         sales_rep=sales_rep,
         store_id=store_id,
     )
-    return await uow.run(lambda s: service.search_customers(s, filters, limit, cursor, utcnow()))
+    return await uow.read(lambda s: service.search_customers(s, filters, limit, cursor, utcnow()))
 
 
 @router.get("/{customer_id}", response_model=CustomerPublic, responses=problems(401, 403, 404, 422, 503))
 async def get_customer(customer_id: CustomerId, _principal: MembersRead, uow: UoW) -> CustomerPublic:
     """One member with its tier, phase and lifecycle stage."""
-    return await uow.run(lambda s: service.get_customer(s, customer_id, utcnow()))
+    return await uow.read(lambda s: service.get_customer(s, customer_id, utcnow()))
 
 
 @router.patch(

@@ -20,7 +20,7 @@ ServiceCode = Annotated[str, Path(min_length=1, max_length=32)]
 @router.get("", response_model=ServiceTypeList, responses=problems(401, 403, 503))
 async def list_service_types(_principal: MembersRead, uow: UoW) -> ServiceTypeList:
     """The catalogue: average margin (used when a line has none) and points weight per type."""
-    return await uow.run(service.list_service_types)
+    return await uow.read(service.list_service_types)
 
 
 @router.post(

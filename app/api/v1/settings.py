@@ -16,7 +16,7 @@ router = APIRouter(prefix="/points/settings", tags=["points-settings"])
 @router.get("", response_model=PointsSettingsPublic, responses=problems(401, 403, 404, 503))
 async def get_points_settings(_principal: Admin, uow: UoW) -> PointsSettingsPublic:
     """The settings in force; Y is always 1 − X."""
-    return await uow.run(service.get_points_settings)
+    return await uow.read(service.get_points_settings)
 
 
 @router.put("", response_model=PointsSettingsPublic, responses=problems(401, 403, 413, 415, 422, 503))
@@ -30,4 +30,4 @@ async def list_points_settings_changes(
     _principal: Admin, uow: UoW, limit: Limit = 50, cursor: Cursor = None
 ) -> PointsSettingsHistory:
     """Every change of the settings, newest first: who, when, before and after."""
-    return await uow.run(lambda s: service.list_settings_history(s, limit, cursor))
+    return await uow.read(lambda s: service.list_settings_history(s, limit, cursor))

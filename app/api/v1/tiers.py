@@ -15,7 +15,7 @@ router = APIRouter(prefix="/tiers", tags=["tiers"])
 @router.get("", response_model=TierTable, responses=problems(401, 403, 503))
 async def get_tiers(_principal: MembersRead, uow: UoW) -> TierTable:
     """The ordered tier table."""
-    return await uow.run(service.get_tier_table)
+    return await uow.read(service.get_tier_table)
 
 
 @router.put("", response_model=TierTable, responses=problems(401, 403, 413, 415, 422, 503))

@@ -54,7 +54,7 @@ async def create_transaction(
 @router.post("/quote", response_model=QuotePublic, responses=problems(401, 403, 413, 415, 422, 503))
 async def quote_transaction(body: TransactionCreate, principal: TransactionsWrite, uow: UoW) -> QuotePublic:
     """The same figures as posting, for the POS to show before charging; nothing is saved."""
-    return await uow.run(lambda s: service.quote_purchase(s, principal, body))
+    return await uow.read(lambda s: service.quote_purchase(s, principal, body))
 
 
 @router.get("", response_model=TransactionPage, responses=problems(401, 403, 422, 503))
@@ -67,7 +67,7 @@ async def list_transactions(
     cursor: Cursor = None,
 ) -> TransactionPage:
     """Posted purchases, newest first, optionally of one member or store."""
-    return await uow.run(
+    return await uow.read(
         lambda s: service.list_transactions(
             s, customer_id=customer_id, store_id=store_id, limit=limit, cursor=cursor
         )
@@ -81,7 +81,7 @@ async def get_transaction(
     transaction_id: TransactionId, _principal: MembersRead, uow: UoW
 ) -> TransactionPublic:
     """A posted purchase with its lines, points and what has been refunded."""
-    return await uow.run(lambda s: service.get_transaction(s, transaction_id))
+    return await uow.read(lambda s: service.get_transaction(s, transaction_id))
 
 
 @router.post(
