@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.migrate import upgrade
-from app.db.uow import UnitOfWork
+from app.db.uow import Database
 from app.models.api_keys import ApiKeyCreate, Scope
 from app.models.base import utcnow
 from app.services import api_keys, seed
@@ -26,7 +26,7 @@ def _run(use_case: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def main() -> T:
         engine = create_engine(get_settings())
         try:
-            return await UnitOfWork(create_sessionmaker(engine), retries=3).run(use_case)
+            return await Database(create_sessionmaker(engine), retries=3).run(use_case)
         finally:
             await engine.dispose()
 

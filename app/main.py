@@ -7,16 +7,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from app import errors
 from app.api.middleware import RequestGuard
-from app.api.v1 import router as v1_router
+from app.api.deps import check_query
+from app.api.v1 import ROUTERS
 from app.db.engine import create_engine, create_sessionmaker
-from app.db.uow import UnitOfWork
+from app.db.uow import Database
 from app.settings import Settings, get_settings, resolve_secret_key
 
 API_DESCRIPTION = """Profit-aware loyalty and customer management for dealerships and retailers.
@@ -42,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
-        app.state.uow = UnitOfWork(create_sessionmaker(engine), settings.write_retries)
+        app.state.db = Database(create_sessionmaker(engine), settings.write_retries)
         app.state.secret_key = resolve_secret_key(settings)
         try:
             yield
@@ -57,7 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     errors.install(app)
-    app.include_router(v1_router)
+    for router in ROUTERS:  # included one level deep: nested routers cost on every request
+        app.include_router(router, prefix="/v1", dependencies=[Depends(check_query)])
 
     @app.get("/healthz", response_model=Health, tags=["health"])
     async def get_health() -> Health:

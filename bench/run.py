@@ -66,14 +66,33 @@ def wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-def run_wrk(url: str, env: dict[str, str], connections: int, duration: int, server_pid: int, pg_data: str) -> dict:
+def run_wrk(
+    url: str, env: dict[str, str], connections: int, duration: int, server_pid: int, pg_data: str
+) -> dict:
     """One bounded wrk run with the product's script, CPU split as the limit harness reports it."""
-    cmd = [shutil.which("wrk") or "wrk", "-t", "1", "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s",
-           "-s", str(HERE / "wrk" / "product.lua"), url]
+    cmd = [
+        shutil.which("wrk") or "wrk",
+        "-t",
+        "1",
+        "-c",
+        str(connections),
+        "-d",
+        f"{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(HERE / "wrk" / "product.lua"),
+        url,
+    ]
     sampler = CpuSampler({"server": server_pid, "postgres": pg_postmaster_pid(pg_data)})
     sampler.start()
-    proc = subprocess.run(cmd, env={**os.environ, **env, "RUN_ID": uuid.uuid4().hex[:10]},
-                          capture_output=True, text=True, timeout=duration + 60)
+    proc = subprocess.run(
+        cmd,
+        env={**os.environ, **env, "RUN_ID": uuid.uuid4().hex[:10]},
+        capture_output=True,
+        text=True,
+        timeout=duration + 60,
+    )
     cpu = sampler.stop("wrk")
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
     if line is None:
@@ -81,15 +100,21 @@ def run_wrk(url: str, env: dict[str, str], connections: int, duration: int, serv
     w = json.loads(line[8:])
     secs = w["duration_us"] / 1e6
     return {
-        "mode": env["MODE"], "connections": connections, "rps": round(w["requests"] / secs, 1),
-        "p50_ms": w["p50_us"] / 1000, "p90_ms": w["p90_us"] / 1000, "p99_ms": w["p99_us"] / 1000,
-        "errors": sum(w[k] for k in w if k.startswith("err_")), "cpu_cores": cpu,
+        "mode": env["MODE"],
+        "connections": connections,
+        "rps": round(w["requests"] / secs, 1),
+        "p50_ms": w["p50_us"] / 1000,
+        "p90_ms": w["p90_us"] / 1000,
+        "p99_ms": w["p99_us"] / 1000,
+        "errors": sum(w[k] for k in w if k.startswith("err_")),
+        "cpu_cores": cpu,
     }
 
 
 def start_server(cmd: list[str], env: dict[str, str], health: str) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     wait_up(health, proc)
     return proc
 
@@ -110,7 +135,10 @@ def main() -> int:
     dsn = sh(str(LIMIT / "start_pg.sh")).strip()  # postgresql://postgres@127.0.0.1:PORT/loyalty
     pg_data = os.environ.get("BENCH_PG_DIR", "/tmp/loyalty-bench-pg") + "/data"
     base_dsn = dsn.rsplit("/", 1)[0]
-    if psql(f"{base_dsn}/postgres", "-tAc", "select 1 from pg_database where datname='crm_bench'").strip() != "1":
+    if (
+        psql(f"{base_dsn}/postgres", "-tAc", "select 1 from pg_database where datname='crm_bench'").strip()
+        != "1"
+    ):
         psql(f"{base_dsn}/postgres", "-c", "create database crm_bench")
     bench_dsn = f"{base_dsn}/crm_bench"
     url_db = bench_dsn.replace("postgresql://", "postgresql+asyncpg://")
@@ -119,29 +147,59 @@ def main() -> int:
     print("migrating and seeding the product database …", flush=True)
     psql(bench_dsn, "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     sh(crm, "migrate", env=env)
-    sh(PY, "-c", "import asyncio; from app.cli import _run; from app.services.seed import seed_catalogue; "
-       "from app.models.base import utcnow; _run(lambda s: seed_catalogue(s, utcnow()))", env=env)
+    sh(
+        PY,
+        "-c",
+        "import asyncio; from app.cli import _run; from app.services.seed import seed_catalogue; "
+        "from app.models.base import utcnow; _run(lambda s: seed_catalogue(s, utcnow()))",
+        env=env,
+    )
     psql(bench_dsn, "-v", f"members={MEMBERS}", "-v", f"history={HISTORY}", "-f", str(HERE / "seed.sql"))
-    key = sh(crm, "api-keys", "create", "--name", "bench", "--scopes", "members:read,transactions:write",
-             env=env).strip().splitlines()[-1]
+    key = (
+        sh(
+            crm,
+            "api-keys",
+            "create",
+            "--name",
+            "bench",
+            "--scopes",
+            "members:read,transactions:write",
+            env=env,
+        )
+        .strip()
+        .splitlines()[-1]
+    )
 
     results: dict[str, dict] = {"product": {}, "limit": {}, "history": {}}
     port = 18090
-    server = start_server([crm, "serve", "--port", str(port), "--workers", str(a.workers), "--no-access-log"],
-                          env, f"http://127.0.0.1:{port}/healthz")
+    server = start_server(
+        [crm, "serve", "--port", str(port), "--workers", str(a.workers), "--no-access-log"],
+        env,
+        f"http://127.0.0.1:{port}/healthz",
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for mode in ("tier", "post", "post-hot"):
             wrk_env = {"MODE": mode, "KEY": key, "CUSTOMERS": str(MEMBERS), "HOT": "1"}
             run_wrk(url, wrk_env, a.connections, 3, server.pid, pg_data)  # warm-up
-            results["product"][mode] = r = run_wrk(url, wrk_env, a.connections, a.duration, server.pid, pg_data)
-            print(f"product {mode:9} {r['rps']:8.1f} rps  p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms"
-                  f"  errors {r['errors']}", flush=True)
-        for label, member in (("10 prior purchases", MEMBERS + 2), (f"{HISTORY} prior purchases", MEMBERS + 1)):
+            results["product"][mode] = r = run_wrk(
+                url, wrk_env, a.connections, a.duration, server.pid, pg_data
+            )
+            print(
+                f"product {mode:9} {r['rps']:8.1f} rps  p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms"
+                f"  errors {r['errors']}",
+                flush=True,
+            )
+        for label, member in (
+            ("10 prior purchases", MEMBERS + 2),
+            (f"{HISTORY} prior purchases", MEMBERS + 1),
+        ):
             wrk_env = {"MODE": "post-hot", "KEY": key, "HOT": str(member)}
             results["history"][label] = r = run_wrk(url, wrk_env, 4, min(a.duration, 10), server.pid, pg_data)
-            print(f"history {label:22} p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms  {r['rps']} rps",
-                  flush=True)
+            print(
+                f"history {label:22} p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms  {r['rps']} rps",
+                flush=True,
+            )
     finally:
         stop(server)
 
@@ -150,23 +208,59 @@ def main() -> int:
         psql(dsn, "-v", f"customers={MEMBERS}", "-f", str(LIMIT / "schema.sql"))
         lport = 18091
         limit = start_server(
-            [PY, "-m", "uvicorn", "limit_app:app", "--app-dir", str(LIMIT), "--host", "127.0.0.1", "--port",
-             str(lport), "--workers", str(a.workers), "--loop", "uvloop", "--http", "httptools",
-             "--no-access-log", "--log-level", "warning"],
-            {"DATABASE_URL": dsn, "POOL_SIZE": "16"}, f"http://127.0.0.1:{lport}/hello",
+            [
+                PY,
+                "-m",
+                "uvicorn",
+                "limit_app:app",
+                "--app-dir",
+                str(LIMIT),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(lport),
+                "--workers",
+                str(a.workers),
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            {"DATABASE_URL": dsn, "POOL_SIZE": "16"},
+            f"http://127.0.0.1:{lport}/hello",
         )
         try:
             for mode in ("tier", "post", "post-hot"):
-                out = sh(PY, str(LIMIT / "load.py"), "--url", f"http://127.0.0.1:{lport}", "--mode", mode, "-c",
-                         str(a.connections), "-d", str(a.duration), "--server-pid", str(limit.pid))
+                out = sh(
+                    PY,
+                    str(LIMIT / "load.py"),
+                    "--url",
+                    f"http://127.0.0.1:{lport}",
+                    "--mode",
+                    mode,
+                    "-c",
+                    str(a.connections),
+                    "-d",
+                    str(a.duration),
+                    "--server-pid",
+                    str(limit.pid),
+                )
                 results["limit"][mode] = r = json.loads(out.strip().splitlines()[-1])
-                print(f"limit   {mode:9} {r['rps']:8.1f} rps  p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms",
-                      flush=True)
+                line = f"limit   {mode:9} {r['rps']:8.1f} rps  p50 {r['p50_ms']:7.2f} ms"
+                print(f"{line}  p99 {r['p99_ms']:7.2f} ms", flush=True)
         finally:
             stop(limit)
 
-    results["conditions"] = {"duration_s": a.duration, "connections": a.connections, "workers": a.workers,
-                             "members": MEMBERS, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    results["conditions"] = {
+        "duration_s": a.duration,
+        "connections": a.connections,
+        "workers": a.workers,
+        "members": MEMBERS,
+        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
     out_dir = HERE / "results"
     out_dir.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
@@ -175,10 +269,13 @@ def main() -> int:
     for mode in ("tier", "post", "post-hot"):
         p, lim = results["product"][mode], results["limit"].get(mode)
         ratio = f"{p['rps'] / lim['rps']:.2f}" if lim else "-"
-        print(f"| {mode} | {p['rps']:.0f} | {lim['rps'] if lim else '-'} | {ratio} | {p['p50_ms']:.1f} / {p['p99_ms']:.1f} |")
+        limit_rps = lim["rps"] if lim else "-"
+        print(f"| {mode} | {p['rps']:.0f} | {limit_rps} | {ratio} | {p['p50_ms']:.1f} / {p['p99_ms']:.1f} |")
     h = list(results["history"].values())
-    print(f"\npost p50 with 10 vs {HISTORY} prior purchases: {h[0]['p50_ms']:.2f} vs {h[1]['p50_ms']:.2f} ms "
-          f"({(h[1]['p50_ms'] / h[0]['p50_ms'] - 1) * 100:+.1f} %)")
+    print(
+        f"\npost p50 with 10 vs {HISTORY} prior purchases: {h[0]['p50_ms']:.2f} vs {h[1]['p50_ms']:.2f} ms "
+        f"({(h[1]['p50_ms'] / h[0]['p50_ms'] - 1) * 100:+.1f} %)"
+    )
     return 0
 
 

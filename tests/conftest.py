@@ -91,13 +91,13 @@ async def reset(request: pytest.FixtureRequest) -> None:
         )
         await seed.seed_catalogue(session, utcnow())
 
-    await application.state.uow.run(run)
+    await application.state.db.run(run)
 
 
 async def make_key(app: FastAPI, *scopes: Scope, store_id: str | None = None) -> dict[str, str]:
     """Authorization headers for a new key with `scopes` (admin when none given)."""
     body = ApiKeyCreate(name="test", scopes=list(scopes) or [Scope.admin], store_id=store_id)
-    created = await app.state.uow.run(lambda s: api_keys.create_api_key(s, SECRET, body, utcnow()))
+    created = await app.state.db.run(lambda s: api_keys.create_api_key(s, SECRET, body, utcnow()))
     return {"Authorization": f"Bearer {created.key}"}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.uow import UnitOfWork
+from app.db.uow import Database, UnitOfWork
 from app.domain.errors import FieldProblem, Forbidden, InvalidInput, Unauthorized
 from app.models.api_keys import Scope
 from app.models.base import utcnow
@@ -45,12 +45,18 @@ async def check_query(request: Request) -> None:
         raise InvalidInput("invalid query parameters", errors=problems)
 
 
-def get_uow(request: Request) -> UnitOfWork:
-    uow: UnitOfWork = request.app.state.uow
-    return uow
+async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+    """The request's one session, shared by authentication and the handler.
+
+    GET requests read outside a transaction; other methods authenticate and act in one
+    transaction, committed by the handler's `uow.run` before the response is sent.
+    """
+    database: Database = request.app.state.db
+    async with database.unit_of_work(read_only=request.method == "GET") as uow:
+        yield uow
 
 
-UoW = Annotated[UnitOfWork, Depends(get_uow)]
+UoW = Annotated[UnitOfWork, Depends(get_uow, scope="function")]
 
 
 async def get_principal(
@@ -61,7 +67,10 @@ async def get_principal(
     if credentials is None:
         raise Unauthorized("send an API key as `Authorization: Bearer <key>`")
     secret: str = request.app.state.secret_key
-    return await uow.read(lambda s: authenticate(s, secret, credentials.credentials, utcnow()))
+    principal, touched = await uow.read(lambda s: authenticate(s, secret, credentials.credentials, utcnow()))
+    if touched:  # keep the last use even if the handler then fails (at most once a minute per key)
+        await uow.commit()
+    return principal
 
 
 def require(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:

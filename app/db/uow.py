@@ -1,15 +1,17 @@
-"""The unit of work: one session per attempt, committed before the response is sent.
+"""Units of work: one session per request (or job), committed before the response is sent.
 
-A use case that loses a lock race (PostgreSQL deadlock or serialization failure, SQLite
-busy past its timeout) is rolled back and run again a few times; when contention outlasts
-the retries the caller gets 503 with Retry-After, never a 500.
+A write use case that loses a lock race (PostgreSQL deadlock or serialization failure,
+SQLite busy past its timeout) is rolled back and run again a few times; when contention
+outlasts the retries the caller gets 503 with Retry-After, never a 500. Read-only requests
+run outside a transaction (AUTOCOMMIT): no BEGIN/COMMIT round trips.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -18,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.domain.errors import Busy
 
 T = TypeVar("T")
+UseCase = Callable[[AsyncSession], Awaitable[T]]
 
 RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
 
@@ -32,27 +35,51 @@ def is_contention(exc: DBAPIError) -> bool:
 
 
 class UnitOfWork:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], retries: int) -> None:
-        self._sessionmaker = sessionmaker
+    """The request's session: `read` for queries, `run` for a use case that writes."""
+
+    def __init__(self, session: AsyncSession, retries: int, *, read_only: bool = False) -> None:
+        self.session = session
         self._retries = max(1, retries)
+        self._read_only = read_only
 
-    async def read(self, use_case: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        """Run a read-only use case outside a transaction (no BEGIN/COMMIT round trips)."""
-        async with self._sessionmaker() as session:
-            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            return await use_case(session)
+    async def commit(self) -> None:
+        """Make what was written so far durable (read-only sessions autocommit already)."""
+        if not self._read_only:
+            await self.session.commit()
 
-    async def run(self, use_case: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        """Run `use_case` in one transaction and commit it; retry it on contention."""
+    async def read(self, use_case: UseCase[T]) -> T:
+        return await use_case(self.session)
+
+    async def run(self, use_case: UseCase[T]) -> T:
+        """Run `use_case` and commit it; on contention roll back and run it again."""
         for attempt in range(self._retries):
-            async with self._sessionmaker() as session:
-                try:
-                    result = await use_case(session)
-                    await session.commit()
-                    return result
-                except DBAPIError as exc:
-                    await session.rollback()
-                    if not is_contention(exc):
-                        raise
+            try:
+                result = await use_case(self.session)
+                await self.session.commit()
+                return result
+            except DBAPIError as exc:
+                await self.session.rollback()
+                if not is_contention(exc):
+                    raise
             await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
         raise Busy("the database is busy with concurrent updates of the same data; retry shortly")
+
+
+class Database:
+    """Sessions for requests, jobs and the CLI."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], retries: int) -> None:
+        self._sessionmaker = sessionmaker
+        self.retries = retries
+
+    @asynccontextmanager
+    async def unit_of_work(self, *, read_only: bool = False) -> AsyncIterator[UnitOfWork]:
+        async with self._sessionmaker() as session:
+            if read_only:
+                await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            yield UnitOfWork(session, self.retries, read_only=read_only)
+
+    async def run(self, use_case: UseCase[T]) -> T:
+        """A one-off write use case in its own session (CLI, jobs, tests)."""
+        async with self.unit_of_work() as uow:
+            return await uow.run(use_case)

@@ -23,8 +23,8 @@ class Scope(StrEnum):
     admin = "admin"
 
 
-class ApiKey(SQLModel, table=True):
-    __tablename__ = "api_key"
+class ApiKeyRecord(SQLModel):
+    """Every column of a key, as repositories hand it back."""
 
     id: str = Field(primary_key=True, max_length=40)
     name: str = Field(max_length=200)
@@ -35,6 +35,10 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ApiKey(ApiKeyRecord, table=True):
+    __tablename__ = "api_key"
 
 
 class ApiKeyCreate(RequestModel):

@@ -15,12 +15,8 @@ from app.models.base import Basis, Cents, UTCDateTime
 from app.models.types import MarginIn, Money, MoneyIn, Rate, RequestModel, TimestampIn
 
 
-class Purchase(SQLModel, table=True):
-    __tablename__ = "purchase"
-    __table_args__ = (
-        UniqueConstraint("store_id", "external_id"),
-        Index("ix_purchase_customer_id_id", "customer_id", "id"),
-    )
+class PurchaseRecord(SQLModel):
+    """Every column of a posted purchase, as repositories hand it back."""
 
     id: str = Field(primary_key=True, max_length=40)
     customer_id: str = Field(sa_column=Column(String(40), ForeignKey("customer.id"), nullable=False))
@@ -46,8 +42,16 @@ class Purchase(SQLModel, table=True):
     earn_entry_id: str = Field(max_length=40)
 
 
-class PurchaseLine(SQLModel, table=True):
-    __tablename__ = "purchase_line"
+class Purchase(PurchaseRecord, table=True):
+    __tablename__ = "purchase"
+    __table_args__ = (
+        UniqueConstraint("store_id", "external_id"),
+        Index("ix_purchase_customer_id_id", "customer_id", "id"),
+    )
+
+
+class PurchaseLineRecord(SQLModel):
+    """Every column of a purchase line, as repositories hand it back."""
 
     purchase_id: str = Field(sa_column=Column(String(40), ForeignKey("purchase.id"), primary_key=True))
     line_no: int = Field(primary_key=True)
@@ -64,6 +68,10 @@ class PurchaseLine(SQLModel, table=True):
     refunded_amount: Decimal = Field(default=Decimal(0), sa_type=Cents)
     reversed_profit_points: Decimal = Field(default=Decimal(0), sa_type=Cents)
     reversed_consumption_points: Decimal = Field(default=Decimal(0), sa_type=Cents)
+
+
+class PurchaseLine(PurchaseLineRecord, table=True):
+    __tablename__ = "purchase_line"
 
 
 class Refund(SQLModel, table=True):

@@ -3,20 +3,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import ApiKey
+from app.models.api_keys import ApiKeyRecord
 from app.repositories import tables
 
+_by_hash = select(tables.api_key).where(tables.api_key.c.key_hash == bindparam("key_hash"))
+_touch = update(tables.api_key).where(tables.api_key.c.id == bindparam("key_id"))
 
-async def get_by_hash(session: AsyncSession, key_hash: str) -> ApiKey | None:
-    row = (await session.execute(select(tables.api_key).where(tables.api_key.c.key_hash == key_hash))).first()
-    return ApiKey.model_validate(row._mapping) if row else None
+
+async def get_by_hash(session: AsyncSession, key_hash: str) -> ApiKeyRecord | None:
+    row = (await session.execute(_by_hash, {"key_hash": key_hash})).first()
+    return ApiKeyRecord.model_validate(row._mapping) if row else None
 
 
 async def touch(session: AsyncSession, key_id: str, at: datetime) -> None:
-    await session.execute(update(tables.api_key).where(tables.api_key.c.id == key_id).values(last_used_at=at))
+    await session.execute(_touch, {"key_id": key_id, "last_used_at": at})
 
 
 async def add(session: AsyncSession, key: ApiKey) -> None:

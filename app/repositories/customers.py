@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import Select, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.grading import TierRule
 from app.models import Customer
+from app.models.customers import CustomerRecord
 from app.repositories import tables
 from app.repositories.catalogue import catalogue_version_query
 
@@ -27,7 +29,7 @@ class SearchFilters:
 
 async def get(
     session: AsyncSession, customer_id: str, *, for_update: bool = False, include_deleted: bool = False
-) -> Customer | None:
+) -> CustomerRecord | None:
     """A live member (or any, with `include_deleted`); `for_update` locks its row until commit."""
     query = select(t).where(t.c.id == customer_id)
     if not include_deleted:
@@ -35,24 +37,27 @@ async def get(
     if for_update:
         query = query.with_for_update()
     row = (await session.execute(query)).first()
-    return Customer.model_validate(row._mapping) if row else None
+    return CustomerRecord.model_validate(row._mapping) if row else None
+
+
+@cache
+def _member_query(for_update: bool, include_deleted: bool) -> Select[Any]:
+    query = select(t, catalogue_version_query().label("catalogue_version")).where(t.c.id == bindparam("id"))
+    if not include_deleted:
+        query = query.where(t.c.deleted_at.is_(None))
+    return query.with_for_update(of=t) if for_update else query
 
 
 async def get_with_version(
     session: AsyncSession, customer_id: str, *, for_update: bool = False, include_deleted: bool = False
-) -> tuple[Customer, int] | None:
+) -> tuple[CustomerRecord, int] | None:
     """The member (as `get`) and the catalogue version, in one round trip."""
-    version = catalogue_version_query().label("catalogue_version")
-    query = select(t, version).where(t.c.id == customer_id)
-    if not include_deleted:
-        query = query.where(t.c.deleted_at.is_(None))
-    if for_update:
-        query = query.with_for_update(of=t)
-    row = (await session.execute(query)).first()
+    row = (await session.execute(_member_query(for_update, include_deleted), {"id": customer_id})).first()
     if row is None:
         return None
     data = dict(row._mapping)
-    return Customer.model_validate(data), int(data.pop("catalogue_version"))
+    version = int(data.pop("catalogue_version"))
+    return CustomerRecord.model_validate(data), version
 
 
 async def add(session: AsyncSession, customer: Customer) -> None:
@@ -61,8 +66,12 @@ async def add(session: AsyncSession, customer: Customer) -> None:
     session.expunge(customer)
 
 
+_update = update(t).where(t.c.id == bindparam("_customer_id"))
+
+
 async def update_fields(session: AsyncSession, customer_id: str, values: dict[str, Any]) -> None:
-    await session.execute(update(t).where(t.c.id == customer_id).values(values))
+    """SET the given columns; they travel as parameters of one prebuilt, cached statement."""
+    await session.execute(_update, {**values, "_customer_id": customer_id})
 
 
 async def find_duplicate(
@@ -92,7 +101,7 @@ def _escape_like(text: str) -> str:
 
 async def search(
     session: AsyncSession, filters: SearchFilters, limit: int, after_id: str | None
-) -> Sequence[Customer]:
+) -> Sequence[CustomerRecord]:
     """Newest first; keyset pagination on the time-ordered id."""
     query = select(t).where(t.c.deleted_at.is_(None)).order_by(t.c.id.desc()).limit(limit)
     if after_id:
@@ -111,7 +120,7 @@ async def search(
         value = getattr(filters, field)
         if value is not None:
             query = query.where(t.c[field] == value)
-    return [Customer.model_validate(r._mapping) for r in await session.execute(query)]
+    return [CustomerRecord.model_validate(r._mapping) for r in await session.execute(query)]
 
 
 async def regrade_all(session: AsyncSession, tiers: Sequence[TierRule]) -> None:

@@ -1,8 +1,8 @@
-"""INSERT … ON CONFLICT DO NOTHING on both supported backends."""
+"""INSERT … ON CONFLICT DO NOTHING on both supported backends, built once per table."""
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -10,8 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
 
-def insert_ignore(session: AsyncSession, table: Table, values: dict[str, Any]) -> Insert:
-    """An insert that does nothing when a unique key already exists (the caller checks RETURNING)."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        return postgresql.insert(table).values(values).on_conflict_do_nothing()
-    return sqlite.insert(table).values(values).on_conflict_do_nothing()
+@cache
+def _insert_ignore(dialect: str, table: Table) -> Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing()
+
+
+def insert_ignore(session: AsyncSession, table: Table) -> Insert:
+    """An insert that does nothing when a unique key already exists; pass the row at execute
+    time (a statement built with `.values()` is rebuilt and re-coerced on every call)."""
+    return _insert_ignore(session.get_bind().dialect.name, table)

@@ -12,10 +12,8 @@ from app.repositories.dialect import insert_ignore
 async def claim(session: AsyncSession, api_key_id: str, key: str, request_hash: str) -> bool:
     """Take the key for this transaction; on PostgreSQL waits while another holds it uncommitted."""
     values = {"api_key_id": api_key_id, "key": key, "request_hash": request_hash, "created_at": utcnow()}
-    stmt = insert_ignore(session, tables.idempotency_record, values).returning(
-        tables.idempotency_record.c.key
-    )
-    return (await session.execute(stmt)).first() is not None
+    stmt = insert_ignore(session, tables.idempotency_record).returning(tables.idempotency_record.c.key)
+    return (await session.execute(stmt, values)).first() is not None
 
 
 async def get(session: AsyncSession, api_key_id: str, key: str) -> IdempotencyRecord | None:

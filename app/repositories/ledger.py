@@ -11,10 +11,12 @@ from app.models import LedgerEntry
 from app.models.base import Cents
 from app.repositories import tables
 
+_append = insert(tables.ledger_entry)
+
 
 async def append(session: AsyncSession, values: dict[str, Any]) -> None:
     """Append one entry; the ledger is never updated or deleted."""
-    await session.execute(insert(tables.ledger_entry).values(values))
+    await session.execute(_append, values)
 
 
 async def page(

@@ -6,7 +6,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Purchase, PurchaseLine, Refund
+from app.models import Refund
+from app.models.purchases import PurchaseLineRecord, PurchaseRecord
 from app.repositories import tables
 from app.repositories.dialect import insert_ignore
 
@@ -17,10 +18,10 @@ async def insert_purchase(
     session: AsyncSession, purchase: dict[str, Any], lines: Sequence[dict[str, Any]]
 ) -> bool:
     """The purchase and its lines in two statements; False if its receipt was already posted."""
-    stmt = insert_ignore(session, p, purchase).returning(p.c.id)
-    if (await session.execute(stmt)).first() is None:
+    stmt = insert_ignore(session, p).returning(p.c.id)
+    if (await session.execute(stmt, purchase)).first() is None:
         return False
-    await session.execute(insert(pl).values(list(lines)))
+    await session.execute(insert(pl), list(lines))  # executemany: one cached statement
     return True
 
 
@@ -30,25 +31,25 @@ async def find_receipt(session: AsyncSession, store_id: str, external_id: str) -
     return str(found) if found else None
 
 
-async def get(session: AsyncSession, purchase_id: str, *, for_update: bool = False) -> Purchase | None:
+async def get(session: AsyncSession, purchase_id: str, *, for_update: bool = False) -> PurchaseRecord | None:
     query = select(p).where(p.c.id == purchase_id)
     if for_update:
         query = query.with_for_update()
     row = (await session.execute(query)).first()
-    return Purchase.model_validate(row._mapping) if row else None
+    return PurchaseRecord.model_validate(row._mapping) if row else None
 
 
-async def lines_of(session: AsyncSession, purchase_ids: Sequence[str]) -> dict[str, list[PurchaseLine]]:
+async def lines_of(session: AsyncSession, purchase_ids: Sequence[str]) -> dict[str, list[PurchaseLineRecord]]:
     rows = await session.execute(select(pl).where(pl.c.purchase_id.in_(purchase_ids)).order_by(pl.c.line_no))
-    result: dict[str, list[PurchaseLine]] = {pid: [] for pid in purchase_ids}
+    result: dict[str, list[PurchaseLineRecord]] = {pid: [] for pid in purchase_ids}
     for row in rows:
-        result[row.purchase_id].append(PurchaseLine.model_validate(row._mapping))
+        result[row.purchase_id].append(PurchaseLineRecord.model_validate(row._mapping))
     return result
 
 
 async def page(
     session: AsyncSession, *, customer_id: str | None, store_id: str | None, limit: int, after_id: str | None
-) -> Sequence[Purchase]:
+) -> Sequence[PurchaseRecord]:
     query = select(p).order_by(p.c.id.desc()).limit(limit)
     if customer_id:
         query = query.where(p.c.customer_id == customer_id)
@@ -56,7 +57,7 @@ async def page(
         query = query.where(p.c.store_id == store_id)
     if after_id:
         query = query.where(p.c.id < after_id)
-    return [Purchase.model_validate(r._mapping) for r in await session.execute(query)]
+    return [PurchaseRecord.model_validate(r._mapping) for r in await session.execute(query)]
 
 
 async def record_refund(

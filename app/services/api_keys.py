@@ -72,13 +72,19 @@ async def revoke_api_key(session: AsyncSession, key_id: str, now: datetime) -> A
     return ApiKeyPublic.model_validate(key, from_attributes=True)
 
 
-async def authenticate(session: AsyncSession, secret: str, raw_key: str, now: datetime) -> Principal:
-    """The principal of a bearer key; revocation takes effect on the very next request."""
+async def authenticate(
+    session: AsyncSession, secret: str, raw_key: str, now: datetime
+) -> tuple[Principal, bool]:
+    """The principal of a bearer key, and whether its last use was written now.
+
+    Revocation takes effect on the very next request: nothing here is cached.
+    """
     if not raw_key.startswith(KEY_PREFIX):
         raise Unauthorized("the API key is not valid")
     key = await repo.get_by_hash(session, hash_key(secret, raw_key))
     if key is None or key.revoked_at is not None:
         raise Unauthorized("the API key is not valid or was revoked")
-    if key.last_used_at is None or now - key.last_used_at > TOUCH_EVERY:
+    touched = key.last_used_at is None or now - key.last_used_at > TOUCH_EVERY
+    if touched:
         await repo.touch(session, key.id, now)
-    return Principal(key.id, key.name, frozenset(key.scopes), key.store_id)
+    return Principal(key.id, key.name, frozenset(key.scopes), key.store_id), touched

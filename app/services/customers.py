@@ -13,7 +13,7 @@ from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.lifecycle import lifecycle_stage
 from app.models import Customer
 from app.models.base import new_id
-from app.models.customers import CustomerCreate, CustomerPage, CustomerPublic, CustomerUpdate
+from app.models.customers import CustomerCreate, CustomerPage, CustomerPublic, CustomerRecord, CustomerUpdate
 from app.repositories import customers as repo
 from app.repositories.customers import SearchFilters
 from app.services.pagination import decode_cursor, encode_cursor
@@ -37,7 +37,7 @@ def _normalized(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def to_public(member: Customer, now: datetime) -> CustomerPublic:
+def to_public(member: CustomerRecord, now: datetime) -> CustomerPublic:
     data = member.model_dump()
     data["lifecycle_stage"] = lifecycle_stage(member.purchase_count, member.last_purchase_at, now)
     return CustomerPublic.model_validate(data)

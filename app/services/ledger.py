@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.grading import TierRule, grade
 from app.domain.money import ZERO
-from app.models import Customer
 from app.models.base import new_id
+from app.models.customers import CustomerRecord
 from app.models.ledger import EntryKind
 from app.repositories import customers as customers_repo
 from app.repositories import ledger as ledger_repo
@@ -53,7 +53,7 @@ class Applied:
 
 
 async def apply_movement(
-    session: AsyncSession, member: Customer, move: Movement, ladder: Sequence[TierRule], now: datetime
+    session: AsyncSession, member: CustomerRecord, move: Movement, ladder: Sequence[TierRule], now: datetime
 ) -> Applied:
     """Write `move` for the locked `member`: its totals first (row already ours), then the entry."""
     balance = member.balance + move.points

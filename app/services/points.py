@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.grading import next_tier
 from app.domain.money import round2
-from app.models import Customer
+from app.models.customers import CustomerRecord
 from app.models.ledger import (
     AdjustmentCreate,
     EntryKind,
@@ -37,7 +37,7 @@ from app.services.rules import Rules, load_rules
 
 async def get_member(
     session: AsyncSession, customer_id: str, *, for_update: bool = False
-) -> tuple[Customer, Rules]:
+) -> tuple[CustomerRecord, Rules]:
     """The member (locked when it is about to change) and the rules in force, in one round trip."""
     found = await customers_repo.get_with_version(session, customer_id, for_update=for_update)
     if found is None:

@@ -7,8 +7,9 @@ PostgreSQL from creating MultiXacts for the foreign-key checks on a hot member.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,8 +18,9 @@ from app.domain.grading import grade
 from app.domain.points_settings import Phase
 from app.domain.refunds import RefundableLine, RefundRequest, reverse
 from app.domain.settlement import LineInput, Settlement, settle_purchase
-from app.models import Customer, Purchase, PurchaseLine, Refund
+from app.models import Refund
 from app.models.base import new_id
+from app.models.customers import CustomerRecord
 from app.models.ledger import EntryKind
 from app.models.purchases import (
     QuotePublic,
@@ -43,7 +45,9 @@ def _check_store(principal: Principal, store_id: str) -> None:
         raise Forbidden(f"this API key may only act for store {principal.store_id}")
 
 
-async def _member(session: AsyncSession, customer_id: str, *, for_update: bool) -> tuple[Customer, Rules]:
+async def _member(
+    session: AsyncSession, customer_id: str, *, for_update: bool
+) -> tuple[CustomerRecord, Rules]:
     found = await customers_repo.get_with_version(session, customer_id, for_update=for_update)
     if found is None:
         raise InvalidInput.at("customer_id", f"no member {customer_id}")
@@ -69,7 +73,7 @@ def _line_inputs(rules: Rules, body: TransactionCreate) -> list[LineInput]:
     return inputs
 
 
-def _settle(member: Customer, rules: Rules, inputs: Sequence[LineInput]) -> Settlement:
+def _settle(member: CustomerRecord, rules: Rules, inputs: Sequence[LineInput]) -> Settlement:
     """Settle at the rebate of the tier held before the purchase, with the X of the member's phase."""
     held = grade(rules.ladder, member.lifetime_points)
     return settle_purchase(inputs, rules.settings.x_for(Phase(member.phase)), held.rebate_rate)
@@ -182,33 +186,18 @@ async def post_purchase(
             f"receipt {body.external_id} of store {body.store_id} was already posted",
             extra={"existing_id": existing or ""},
         )
-    return _public(Purchase.model_validate(purchase), [PurchaseLine.model_validate(r) for r in lines])
+    return _public(purchase, lines)
 
 
-def _public(p: Purchase, lines: Sequence[PurchaseLine]) -> TransactionPublic:
-    return TransactionPublic(
-        id=p.id,
-        customer_id=p.customer_id,
-        store_id=p.store_id,
-        external_id=p.external_id,
-        phase=Phase(p.phase),
-        occurred_at=p.occurred_at,
-        created_at=p.created_at,
-        tier_before=p.tier_before,
-        tier_after=p.tier_after,
-        rebate_rate=p.rebate_rate,
-        amount=p.amount,
-        rebate=p.rebate,
-        payable=p.payable,
-        profit_points=p.profit_points,
-        consumption_points=p.consumption_points,
-        points=p.points,
-        x=p.x,
-        balance=p.balance_after,
-        lifetime_points=p.lifetime_after,
-        refunded_amount=p.refunded_amount,
-        reversed_points=p.reversed_points,
-        lines=[TransactionLinePublic.model_validate(ln, from_attributes=True) for ln in lines],
+def _public(p: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]) -> TransactionPublic:
+    """The response for a purchase, from its row (or the values just inserted) and its lines."""
+    return TransactionPublic.model_validate(
+        {
+            **p,
+            "balance": p["balance_after"],
+            "lifetime_points": p["lifetime_after"],
+            "lines": lines,
+        }
     )
 
 
@@ -217,7 +206,7 @@ async def get_transaction(session: AsyncSession, transaction_id: str) -> Transac
     if purchase is None:
         raise NotFound(f"no transaction {transaction_id}")
     lines = await purchases_repo.lines_of(session, [purchase.id])
-    return _public(purchase, lines[purchase.id])
+    return _public(purchase.model_dump(), [ln.model_dump() for ln in lines[purchase.id]])
 
 
 async def list_transactions(
@@ -229,7 +218,7 @@ async def list_transactions(
     )
     page = list(found[:limit])
     lines = await purchases_repo.lines_of(session, [p.id for p in page]) if page else {}
-    items = [_public(p, lines[p.id]) for p in page]
+    items = [_public(p.model_dump(), [ln.model_dump() for ln in lines[p.id]]) for p in page]
     return TransactionPage(
         items=items, next_cursor=encode_cursor(page[-1].id) if len(found) > limit else None
     )

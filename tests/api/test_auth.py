@@ -45,7 +45,7 @@ async def test_key_lifecycle(client: httpx.AsyncClient, app: FastAPI, admin: dic
     async def stored(session) -> list[str]:  # type: ignore[no-untyped-def]
         return [row[0] for row in await session.execute(text("SELECT key_hash FROM api_key"))]
 
-    hashes = await app.state.uow.run(stored)
+    hashes = await app.state.db.run(stored)
     assert key["key"] not in hashes and all(len(h) == 64 for h in hashes)
     revoked = await client.delete(f"/v1/api-keys/{key['id']}", headers=admin)
     assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None

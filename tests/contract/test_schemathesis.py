@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app.db.engine import create_engine, create_sessionmaker
-from app.db.uow import UnitOfWork
+from app.db.uow import Database
 from app.models.api_keys import ApiKeyCreate, Scope
 from app.models.base import utcnow
 from app.services.api_keys import create_api_key
@@ -34,7 +34,7 @@ def live_admin(migrated: str) -> Iterator[dict[str, str]]:
         engine = create_engine(Settings(database_url=migrated, secret_key=SECRET))
         body = ApiKeyCreate(name="schemathesis", scopes=[Scope.admin])
         try:
-            created = await UnitOfWork(create_sessionmaker(engine), 3).run(
+            created = await Database(create_sessionmaker(engine), 3).run(
                 lambda s: create_api_key(s, SECRET, body, utcnow())
             )
         finally:

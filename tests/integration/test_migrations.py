@@ -21,7 +21,7 @@ async def test_models_and_migrations_agree(app: FastAPI) -> None:
         connection = await session.connection()
         return await connection.run_sync(diff)
 
-    assert await app.state.uow.run(run) == []
+    assert await app.state.db.run(run) == []
 
 
 async def test_migrations_are_at_head(app: FastAPI) -> None:
@@ -33,4 +33,4 @@ async def test_migrations_are_at_head(app: FastAPI) -> None:
         return str((await session.execute(text("SELECT version_num FROM alembic_version"))).scalar())
 
     head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
-    assert await app.state.uow.run(current) == head
+    assert await app.state.db.run(current) == head
