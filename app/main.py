@@ -13,8 +13,8 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from app import errors
-from app.api.middleware import RequestGuard
 from app.api.deps import check_query
+from app.api.middleware import RequestGuard
 from app.api.v1 import ROUTERS
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.uow import Database
@@ -89,11 +89,23 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     components.update(components["Problem"].pop("$defs", {}))
     for path in schema.get("paths", {}).values():
         for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                _drop_null_variant(parameter)
             responses = operation.get("responses", {})
             if "422" in responses:
                 responses["422"] = errors.problems(422)[422]
     app.openapi_schema = schema
     return schema
+
+
+def _drop_null_variant(parameter: dict[str, Any]) -> None:
+    """An optional query parameter is absent, never null: `anyOf [T, null]` becomes `T`."""
+    schema = parameter.get("schema", {})
+    variants = schema.get("anyOf")
+    if parameter.get("in") == "query" and variants and len(variants) == 2 and {"type": "null"} in variants:
+        kept = next(v for v in variants if v != {"type": "null"})
+        schema.pop("anyOf")
+        schema.update(kept)
 
 
 def openapi_text(application: FastAPI) -> str:
