@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import ApiKey
@@ -11,7 +11,10 @@ from app.models.api_keys import ApiKeyRecord
 from app.repositories import tables
 
 _by_hash = select(tables.api_key).where(tables.api_key.c.key_hash == bindparam("key_hash"))
-_touch = update(tables.api_key).where(tables.api_key.c.id == bindparam("key_id"))
+_touch = update(tables.api_key).where(
+    tables.api_key.c.id == bindparam("key_id"),
+    or_(tables.api_key.c.last_used_at.is_(None), tables.api_key.c.last_used_at < bindparam("stale_before")),
+)
 
 
 async def get_by_hash(session: AsyncSession, key_hash: str) -> ApiKeyRecord | None:
@@ -19,8 +22,9 @@ async def get_by_hash(session: AsyncSession, key_hash: str) -> ApiKeyRecord | No
     return ApiKeyRecord.model_validate(row._mapping) if row else None
 
 
-async def touch(session: AsyncSession, key_id: str, at: datetime) -> None:
-    await session.execute(_touch, {"key_id": key_id, "last_used_at": at})
+async def touch(session: AsyncSession, key_id: str, at: datetime, stale_before: datetime) -> None:
+    """Record a use unless one after `stale_before` already was (concurrent requests write once)."""
+    await session.execute(_touch, {"key_id": key_id, "last_used_at": at, "stale_before": stale_before})
 
 
 async def add(session: AsyncSession, key: ApiKey) -> None:

@@ -86,5 +86,5 @@ async def authenticate(
         raise Unauthorized("the API key is not valid or was revoked")
     touched = key.last_used_at is None or now - key.last_used_at > TOUCH_EVERY
     if touched:
-        await repo.touch(session, key.id, now)
+        await repo.touch(session, key.id, now, now - TOUCH_EVERY)
     return Principal(key.id, key.name, frozenset(key.scopes), key.store_id), touched
