@@ -213,12 +213,13 @@ _DESCRIPTIONS = {
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route: each status documented as problem+json.
 
-    422 is always included: any operation refuses unknown query parameters.
+    422 (any operation refuses unknown query parameters) and 500 (what an unexpected failure
+    looks like) are always included.
     """
     return {
         status: {
             "description": _DESCRIPTIONS[status],
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
-        for status in sorted({*statuses, 422})
+        for status in sorted({*statuses, 422, 500})
     }
