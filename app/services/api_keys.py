@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.errors import NotFound, Unauthorized
+from app.domain.errors import Forbidden, NotFound, Unauthorized
 from app.models import ApiKey
 from app.models.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, Scope
 from app.models.base import new_id
@@ -33,6 +33,11 @@ class Principal:
 
     def has(self, scope: Scope) -> bool:
         return Scope.admin in self.scopes or scope in self.scopes
+
+    def check_store(self, store_id: str) -> None:
+        """A key bound to a store (a dealer's POS) acts only for that store."""
+        if self.store_id is not None and self.store_id != store_id:
+            raise Forbidden(f"this API key may only act for store {self.store_id}")
 
 
 def hash_key(secret: str, key: str) -> str:

@@ -1,8 +1,8 @@
-"""Purchases: quote, post (settle, ledger, totals, re-grade in one transaction) and refunds.
+"""Purchases: quote, post (settle, ledger, totals, re-grade in one transaction), read, list.
 
-Concurrency: posting and refunding lock the member's row first (see `services.points`),
-then write the member's totals before inserting rows that reference it, which keeps
-PostgreSQL from creating MultiXacts for the foreign-key checks on a hot member.
+Concurrency: posting locks the member's row first (see `services.points`), then writes the
+member's totals before inserting rows that reference it, which keeps PostgreSQL from creating
+MultiXacts for the foreign-key checks on a hot member.
 """
 
 from __future__ import annotations
@@ -13,20 +13,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from app.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from app.domain.grading import grade
 from app.domain.points_settings import Phase
-from app.domain.refunds import RefundableLine, RefundRequest, reverse
 from app.domain.settlement import LineInput, Settlement, settle_purchase
-from app.models import Refund
 from app.models.base import new_id
 from app.models.customers import CustomerRecord
 from app.models.ledger import EntryKind
 from app.models.purchases import (
     QuotePublic,
-    RefundCreate,
-    RefundLinePublic,
-    RefundPublic,
     TransactionCreate,
     TransactionLinePublic,
     TransactionPage,
@@ -38,11 +33,6 @@ from app.services.api_keys import Principal
 from app.services.ledger import Movement, apply_movement
 from app.services.pagination import decode_cursor, encode_cursor
 from app.services.rules import Rules, load_rules
-
-
-def _check_store(principal: Principal, store_id: str) -> None:
-    if principal.store_id is not None and principal.store_id != store_id:
-        raise Forbidden(f"this API key may only act for store {principal.store_id}")
 
 
 async def _member(
@@ -104,7 +94,7 @@ def _line_rows(purchase_id: str, body: TransactionCreate, settlement: Settlement
 
 async def quote_purchase(session: AsyncSession, principal: Principal, body: TransactionCreate) -> QuotePublic:
     """What posting would give now (rebate, payable, points, tier after), with nothing saved."""
-    _check_store(principal, body.store_id)
+    principal.check_store(body.store_id)
     member, rules = await _member(session, body.customer_id, for_update=False)
     inputs = _line_inputs(rules, body)
     s = _settle(member, rules, inputs)
@@ -131,7 +121,7 @@ async def post_purchase(
     session: AsyncSession, principal: Principal, body: TransactionCreate, now: datetime
 ) -> TransactionPublic:
     """Settle, earn, re-grade and record a purchase in the caller's one transaction."""
-    _check_store(principal, body.store_id)
+    principal.check_store(body.store_id)
     member, rules = await _member(session, body.customer_id, for_update=True)
     inputs = _line_inputs(rules, body)
     s = _settle(member, rules, inputs)
@@ -221,107 +211,4 @@ async def list_transactions(
     items = [_public(p.model_dump(), [ln.model_dump() for ln in lines[p.id]]) for p in page]
     return TransactionPage(
         items=items, next_cursor=encode_cursor(page[-1].id) if len(found) > limit else None
-    )
-
-
-async def refund_purchase(
-    session: AsyncSession, principal: Principal, transaction_id: str, body: RefundCreate, now: datetime
-) -> RefundPublic:
-    """Reverse the points of a full or partial refund with the purchase's own X and rebate."""
-    found = await purchases_repo.get(session, transaction_id)
-    if found is None:
-        raise NotFound(f"no transaction {transaction_id}")
-    _check_store(principal, found.store_id)
-    locked = await customers_repo.get_with_version(
-        session, found.customer_id, for_update=True, include_deleted=True
-    )
-    assert locked is not None  # a purchase's member row is never removed
-    member, version = locked
-    purchase = await purchases_repo.get(session, transaction_id)  # re-read under the member's lock
-    assert purchase is not None
-    lines = (await purchases_repo.lines_of(session, [purchase.id]))[purchase.id]
-    refundable = [
-        RefundableLine(
-            ln.line_no,
-            ln.paid,
-            ln.weight,
-            ln.profit_points,
-            ln.consumption_points,
-            ln.refunded_amount,
-            ln.reversed_profit_points,
-            ln.reversed_consumption_points,
-        )
-        for ln in lines
-    ]
-    requests = [RefundRequest(r.line_no, r.amount) for r in body.lines] if body.lines else None
-    r = reverse(
-        refundable,
-        requests,
-        x=purchase.x,
-        purchase_points=purchase.points,
-        reversed_points=purchase.reversed_points,
-    )
-    rules = await load_rules(session, version)
-    refund_id = new_id("ref")
-    move = Movement(
-        EntryKind.reverse,
-        -r.points,
-        True,
-        -r.profit_points,
-        -r.consumption_points,
-        x=purchase.x,
-        transaction_id=purchase.id,
-        refund_id=refund_id,
-        reverses_id=purchase.earn_entry_id,
-        api_key_id=principal.key_id,
-    )
-    applied = await apply_movement(session, member, move, rules.ladder, now)
-    reversed_lines = [RefundLinePublic.model_validate(ln, from_attributes=True) for ln in r.lines]
-    refund = Refund(
-        id=refund_id,
-        purchase_id=purchase.id,
-        customer_id=member.id,
-        created_at=now,
-        amount=r.amount,
-        profit_points=r.profit_points,
-        consumption_points=r.consumption_points,
-        points=r.points,
-        tier_before=applied.tier_before,
-        tier_after=applied.tier_after,
-        balance_after=applied.balance,
-        lifetime_after=applied.lifetime_points,
-        lines=[ln.model_dump(mode="json") for ln in reversed_lines],
-    )
-    by_no = {ln.line_no: ln for ln in refundable}
-    line_values = {}
-    for done in r.lines:
-        after = by_no[done.line_no].after(done)
-        line_values[done.line_no] = {
-            "refunded_amount": after.refunded_amount,
-            "reversed_profit_points": after.reversed_profit_points,
-            "reversed_consumption_points": after.reversed_consumption_points,
-        }
-    await purchases_repo.record_refund(
-        session,
-        refund,
-        {
-            "refunded_amount": purchase.refunded_amount + r.amount,
-            "reversed_points": purchase.reversed_points + r.points,
-        },
-        line_values,
-    )
-    return RefundPublic(
-        id=refund.id,
-        transaction_id=purchase.id,
-        customer_id=member.id,
-        created_at=now,
-        amount=r.amount,
-        profit_points=r.profit_points,
-        consumption_points=r.consumption_points,
-        points=r.points,
-        tier_before=applied.tier_before,
-        tier_after=applied.tier_after,
-        balance=applied.balance,
-        lifetime_points=applied.lifetime_points,
-        lines=reversed_lines,
     )

@@ -18,6 +18,7 @@ from app.models.purchases import (
     TransactionPage,
     TransactionPublic,
 )
+from app.services import refunds
 from app.services import transactions as service
 
 router = APIRouter(prefix="/transactions", tags=["transactions"])
@@ -105,5 +106,5 @@ async def create_refund(
         principal,
         idempotency_key,
         body,
-        lambda s: service.refund_purchase(s, principal, transaction_id, body, utcnow()),
+        lambda s: refunds.refund_purchase(s, principal, transaction_id, body, utcnow()),
     )
