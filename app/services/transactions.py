@@ -27,22 +27,22 @@ from app.models.purchases import (
     TransactionPage,
     TransactionPublic,
 )
-from app.repositories import customers as customers_repo
 from app.repositories import purchases as purchases_repo
 from app.services.api_keys import Principal
 from app.services.ledger import Movement, apply_movement
 from app.services.pagination import decode_cursor, encode_cursor
-from app.services.rules import Rules, load_rules
+from app.services.points import get_member
+from app.services.rules import Rules
 
 
 async def _member(
     session: AsyncSession, customer_id: str, *, for_update: bool
 ) -> tuple[CustomerRecord, Rules]:
-    found = await customers_repo.get_with_version(session, customer_id, for_update=for_update)
-    if found is None:
-        raise InvalidInput.at("customer_id", f"no member {customer_id}")
-    member, version = found
-    return member, await load_rules(session, version)
+    """The member a purchase names; an unknown one is a bad field of the body, not a 404."""
+    try:
+        return await get_member(session, customer_id, for_update=for_update)
+    except NotFound:
+        raise InvalidInput.at("customer_id", f"no member {customer_id}") from None
 
 
 def _line_inputs(rules: Rules, body: TransactionCreate) -> list[LineInput]:

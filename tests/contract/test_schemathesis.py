@@ -47,6 +47,13 @@ def live_admin(migrated: str) -> Iterator[dict[str, str]]:
 schema = schemathesis.openapi.from_dict(json.loads(COMMITTED.read_text()))
 
 
+def filter_query(ctx: object, query: dict[str, object] | None) -> bool:
+    """Skip generated queries with a parameter the HTTP client drops (a None or empty-list value):
+    the request sent is then not the invalid one generated, and a 2xx would be a false report."""
+    return query is None or all(value is not None and value != [] for value in query.values())
+
+
+@schema.hooks.apply(filter_query)
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_contract(
