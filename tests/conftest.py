@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -28,6 +29,10 @@ from app.models.api_keys import ApiKeyCreate, Scope
 from app.models.base import utcnow
 from app.services import api_keys, seed
 from app.settings import Settings
+
+# On a failure Hypothesis prints the example and the blob that replays it.
+settings.register_profile("crm", print_blob=True)
+settings.load_profile("crm")
 
 SECRET = "test-secret-key"
 DATA_TABLES = [t.name for t in reversed(metadata.sorted_tables)]

@@ -16,7 +16,7 @@ from app.domain.refunds import RefundableLine, RefundRequest, reverse
 from app.models import Refund
 from app.models.base import new_id
 from app.models.ledger import EntryKind
-from app.models.purchases import RefundCreate, RefundLinePublic, RefundPublic
+from app.models.purchases import PurchaseLineRecord, RefundCreate, RefundLinePublic, RefundPublic
 from app.repositories import customers as customers_repo
 from app.repositories import purchases as purchases_repo
 from app.services.api_keys import Principal
@@ -40,19 +40,7 @@ async def refund_purchase(
     purchase = await purchases_repo.get(session, transaction_id)  # re-read under the member's lock
     assert purchase is not None
     lines = (await purchases_repo.lines_of(session, [purchase.id]))[purchase.id]
-    refundable = [
-        RefundableLine(
-            ln.line_no,
-            ln.paid,
-            ln.weight,
-            ln.profit_points,
-            ln.consumption_points,
-            ln.refunded_amount,
-            ln.reversed_profit_points,
-            ln.reversed_consumption_points,
-        )
-        for ln in lines
-    ]
+    refundable = [_refundable(ln) for ln in lines]
     requests = [RefundRequest(r.line_no, r.amount) for r in body.lines] if body.lines else None
     r = reverse(
         refundable,
@@ -106,6 +94,19 @@ async def refund_purchase(
             "balance": refund.balance_after,
             "lifetime_points": refund.lifetime_after,
         }
+    )
+
+
+def _refundable(line: PurchaseLineRecord) -> RefundableLine:
+    return RefundableLine(
+        line.line_no,
+        line.paid,
+        line.weight,
+        line.profit_points,
+        line.consumption_points,
+        line.refunded_amount,
+        line.reversed_profit_points,
+        line.reversed_consumption_points,
     )
 
 
