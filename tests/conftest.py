@@ -17,8 +17,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from hypothesis import settings
 from fastapi import FastAPI
+from hypothesis import settings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
