@@ -74,6 +74,18 @@ async def update_fields(session: AsyncSession, customer_id: str, values: dict[st
     await session.execute(_update, {**values, "_customer_id": customer_id})
 
 
+async def lock_identities(session: AsyncSession, identities: list[str]) -> None:
+    """Serialise creates and updates that claim the same phone, email or reference.
+
+    On PostgreSQL a transaction-level advisory lock per identity (released at commit), taken
+    in a fixed order; SQLite's write lock already serialises every writer.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for identity in sorted(set(identities)):
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(identity))))
+
+
 async def find_duplicate(
     session: AsyncSession,
     *,

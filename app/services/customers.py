@@ -44,6 +44,10 @@ def to_public(member: CustomerRecord, now: datetime) -> CustomerPublic:
 
 
 async def _refuse_duplicate(session: AsyncSession, values: dict[str, Any], exclude_id: str | None) -> None:
+    claimed = [
+        f"{field}:{values[field]}" for field in ("phone", "email", "external_ref") if values.get(field)
+    ]
+    await repo.lock_identities(session, claimed)  # two concurrent creates cannot both pass the check
     found = await repo.find_duplicate(
         session,
         phone=values.get("phone"),

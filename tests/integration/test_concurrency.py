@@ -81,3 +81,20 @@ async def test_twenty_identical_requests_with_one_idempotency_key(
     ).json()
     assert len(listed["items"]) == 1
     await ledger_matches_totals(client, admin, member["id"])
+
+
+async def test_concurrent_creates_with_one_phone_make_one_member(
+    server: str, app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    admin = await make_key(app)
+    async with httpx.AsyncClient(base_url=server, headers=admin, timeout=60) as c:
+        responses = await asyncio.gather(
+            *(
+                c.post("/v1/customers", json={"name": f"Twin {i}", "phone": "+86 135 0000 0000"})
+                for i in range(10)
+            )
+        )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] + [409] * 9, [r.text for r in responses]
+    created = next(r.json()["id"] for r in responses if r.status_code == 201)
+    assert {r.json()["existing_id"] for r in responses if r.status_code == 409} == {created}
