@@ -18,10 +18,3 @@ def round2(value: Decimal) -> Decimal:
 def round4(value: Decimal) -> Decimal:
     """Round a rate or margin to 4 places, half up."""
     return value.quantize(BASIS, rounding=ROUND_HALF_UP)
-
-
-def places(value: Decimal) -> int:
-    """How many decimal places a finite Decimal is written with (0 for integers)."""
-    exponent = value.as_tuple().exponent
-    assert isinstance(exponent, int)
-    return max(0, -exponent)

@@ -39,7 +39,8 @@ async def get_tier_table(session: AsyncSession) -> TierTable:
 
 async def replace_tier_table(session: AsyncSession, body: TierTableIn) -> TierTable:
     """Validate and replace the whole table, then re-grade every member against it."""
-    validate_tier_table([TierRule(t.code, t.threshold, t.rebate_rate) for t in body.tiers])
+    ladder = [TierRule(t.code, t.threshold, t.rebate_rate) for t in body.tiers]
+    validate_tier_table(ladder)
     known = {s.code for s in await repo.list_service_types(session)}
     problems = [
         FieldProblem(f"tiers[{i}].allowed_services", f"unknown service type {code!r}")
@@ -52,7 +53,7 @@ async def replace_tier_table(session: AsyncSession, body: TierTableIn) -> TierTa
     tiers = [Tier(position=i, **t.model_dump()) for i, t in enumerate(body.tiers)]
     await repo.replace_tiers(session, tiers)
     await repo.bump_catalogue_version(session)
-    await customers_repo.regrade_all(session, [TierRule(t.code, t.threshold, t.rebate_rate) for t in tiers])
+    await customers_repo.regrade_all(session, ladder)
     return await get_tier_table(session)
 
 

@@ -23,10 +23,7 @@ class Rules:
     settings: PointsSettings
     tiers: tuple[Tier, ...]
     service_types: dict[str, ServiceType]
-
-    @property
-    def ladder(self) -> list[TierRule]:
-        return [TierRule(t.code, t.threshold, t.rebate_rate) for t in self.tiers]
+    ladder: tuple[TierRule, ...]  # the tiers as the domain grades with them
 
     def tier(self, code: str) -> Tier:
         return next((t for t in self.tiers if t.code == code), self.tiers[0])
@@ -60,6 +57,7 @@ async def load_rules(session: AsyncSession, version: int | None = None) -> Rules
     if row is None or not tiers:
         raise RuntimeError("points settings or tiers are missing: run `crm migrate`")
     types = {s.code: s for s in await repo.list_service_types(session)}
-    rules = Rules(row.catalogue_version, to_domain(row), tuple(tiers), types)
+    ladder = tuple(TierRule(t.code, t.threshold, t.rebate_rate) for t in tiers)
+    rules = Rules(row.catalogue_version, to_domain(row), tuple(tiers), types, ladder)
     _cache[key] = rules
     return rules
