@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.migrate import upgrade
 from app.db.uow import Database
-from app.models.api_keys import ApiKeyCreate, Scope
 from app.models.base import utcnow
-from app.services import api_keys, seed
+from app.models.integration.api_keys import ApiKeyCreate, Scope
+from app.services import seed
+from app.services.integration import api_keys
 from app.settings import get_settings, resolve_secret_key
 
 T = TypeVar("T")

@@ -25,9 +25,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from app.db.migrate import upgrade
 from app.main import create_app
 from app.models import metadata
-from app.models.api_keys import ApiKeyCreate, Scope
 from app.models.base import utcnow
-from app.services import api_keys, seed
+from app.models.integration.api_keys import ApiKeyCreate, Scope
+from app.services import seed
+from app.services.integration import api_keys
 from app.settings import Settings
 
 # On a failure Hypothesis prints the example and the blob that replays it.

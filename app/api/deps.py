@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.uow import Database, UnitOfWork
 from app.domain.errors import FieldProblem, Forbidden, InvalidInput, Unauthorized
-from app.models.api_keys import Scope
 from app.models.base import utcnow
-from app.services.api_keys import Principal, authenticate
-from app.services.idempotency import fingerprint, run_idempotent
+from app.models.integration.api_keys import Scope
+from app.services.integration.api_keys import Principal, authenticate
+from app.services.integration.idempotency import fingerprint, run_idempotent
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer lk_…`")
 

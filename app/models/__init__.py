@@ -1,12 +1,12 @@
 """SQLModel tables and their Create/Update/Public schemas; importing it registers every table."""
 
-from app.models.api_keys import ApiKey
 from app.models.base import metadata
-from app.models.catalogue import PointsSettingsChange, PointsSettingsRow, ServiceType, Tier
-from app.models.customers import Customer
-from app.models.idempotency import IdempotencyRecord
-from app.models.ledger import LedgerEntry
-from app.models.purchases import Purchase, PurchaseLine, Refund
+from app.models.integration.api_keys import ApiKey
+from app.models.integration.idempotency import IdempotencyRecord
+from app.models.loyalty.catalogue import PointsSettingsChange, PointsSettingsRow, ServiceType, Tier
+from app.models.loyalty.customers import Customer
+from app.models.loyalty.ledger import LedgerEntry
+from app.models.loyalty.purchases import Purchase, PurchaseLine, Refund
 
 __all__ = [
     "ApiKey",

@@ -11,16 +11,16 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models.catalogue import ServiceTypeCreate, TierIn, TierTableIn
-from app.models.customers import CustomerCreate, Kind
-from app.models.purchases import TransactionCreate, TransactionLineIn
-from app.repositories import catalogue as catalogue_repo
-from app.repositories import customers as customers_repo
-from app.repositories.customers import SearchFilters
-from app.services.api_keys import Principal
-from app.services.catalogue import create_service_type, replace_tier_table
-from app.services.customers import create_customer
-from app.services.transactions import post_purchase
+from app.models.loyalty.catalogue import ServiceTypeCreate, TierIn, TierTableIn
+from app.models.loyalty.customers import CustomerCreate, Kind
+from app.models.loyalty.purchases import TransactionCreate, TransactionLineIn
+from app.repositories.loyalty import catalogue as catalogue_repo
+from app.repositories.loyalty import customers as customers_repo
+from app.repositories.loyalty.customers import SearchFilters
+from app.services.integration.api_keys import Principal
+from app.services.loyalty.catalogue import create_service_type, replace_tier_table
+from app.services.loyalty.customers import create_customer
+from app.services.loyalty.transactions import post_purchase
 
 D = Decimal
 SERVICE_TYPES = [

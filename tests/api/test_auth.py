@@ -6,7 +6,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from app.models.api_keys import Scope
+from app.models.integration.api_keys import Scope
 from tests.conftest import make_key
 
 

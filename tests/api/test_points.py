@@ -96,7 +96,7 @@ async def test_adjustments(client: httpx.AsyncClient, admin: dict[str, str], app
     assert below.status_code == 422 and below.json()["errors"][0]["field"] == "points"
     no_reason = await client.post(url, json={"points": "5.00"}, headers=admin)
     assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
-    from app.models.api_keys import Scope
+    from app.models.integration.api_keys import Scope
     from tests.conftest import make_key
 
     writer = await make_key(app, Scope.points_write)  # type: ignore[arg-type]

@@ -211,7 +211,7 @@ async def test_idempotency_key_replays_and_refuses_another_body(
 
 
 async def test_store_restricted_key(client: httpx.AsyncClient, app: Any, admin: dict[str, str]) -> None:
-    from app.models.api_keys import Scope
+    from app.models.integration.api_keys import Scope
     from tests.conftest import make_key
 
     pos = await make_key(app, Scope.transactions_write, store_id="dealer-01")

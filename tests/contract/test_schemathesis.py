@@ -20,9 +20,9 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.uow import Database
-from app.models.api_keys import ApiKeyCreate, Scope
 from app.models.base import utcnow
-from app.services.api_keys import create_api_key
+from app.models.integration.api_keys import ApiKeyCreate, Scope
+from app.services.integration.api_keys import create_api_key
 from app.settings import Settings
 from tests.conftest import SECRET
 from tests.contract.test_openapi import COMMITTED

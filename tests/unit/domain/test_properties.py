@@ -7,10 +7,10 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.domain.grading import TierRule, grade
+from app.domain.loyalty.grading import TierRule, grade
+from app.domain.loyalty.refunds import RefundableLine, RefundRequest, reverse
+from app.domain.loyalty.settlement import LineInput, settle_purchase
 from app.domain.money import ZERO
-from app.domain.refunds import RefundableLine, RefundRequest, reverse
-from app.domain.settlement import LineInput, settle_purchase
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500000"), places=2)
 margins = st.decimals(min_value=Decimal("-1"), max_value=Decimal("1"), places=4)

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from app.domain.grading import TierRule, grade
+from app.domain.loyalty.grading import TierRule, grade
+from app.domain.loyalty.points_settings import Phase
+from app.domain.loyalty.refunds import RefundableLine, RefundRequest, reverse
+from app.domain.loyalty.settlement import LineInput, settle_purchase
 from app.domain.money import ZERO
-from app.domain.points_settings import Phase
-from app.domain.refunds import RefundableLine, RefundRequest, reverse
-from app.domain.settlement import LineInput, settle_purchase
 
 HERE = Path(__file__).parent
 SPEC = HERE.parents[3] / "shared" / "spec"

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import Select, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.grading import TierRule
+from app.domain.loyalty.grading import TierRule
 from app.models import Customer
-from app.models.customers import CustomerRecord
+from app.models.loyalty.customers import CustomerRecord
 from app.repositories import tables
-from app.repositories.catalogue import catalogue_version_query
+from app.repositories.loyalty.catalogue import catalogue_version_query
 
 t = tables.customer
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.grading import TierRule
-from app.domain.points_settings import PointsSettings
+from app.domain.loyalty.grading import TierRule
+from app.domain.loyalty.points_settings import PointsSettings
 from app.models import PointsSettingsRow, ServiceType, Tier
-from app.repositories import catalogue as repo
+from app.repositories.loyalty import catalogue as repo
 
 
 @dataclass(frozen=True)

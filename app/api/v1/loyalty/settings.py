@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from app.api.deps import Admin, Cursor, Limit, UoW
 from app.errors import problems
 from app.models.base import utcnow
-from app.models.catalogue import PointsSettingsHistory, PointsSettingsIn, PointsSettingsPublic
-from app.services import catalogue as service
+from app.models.loyalty.catalogue import PointsSettingsHistory, PointsSettingsIn, PointsSettingsPublic
+from app.services.loyalty import catalogue as service
 
 router = APIRouter(prefix="/points/settings", tags=["points-settings"])
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from app.domain.errors import Conflict, FieldProblem, InvalidInput
+from app.domain.loyalty.settlement import blend
 from app.domain.money import ZERO, round2
-from app.domain.settlement import blend
 
 
 @dataclass(frozen=True)

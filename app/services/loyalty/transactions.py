@@ -14,25 +14,25 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from app.domain.grading import grade
-from app.domain.points_settings import Phase
-from app.domain.settlement import LineInput, Settlement, settle_purchase
+from app.domain.loyalty.grading import grade
+from app.domain.loyalty.points_settings import Phase
+from app.domain.loyalty.settlement import LineInput, Settlement, settle_purchase
 from app.models.base import new_id
-from app.models.customers import CustomerRecord
-from app.models.ledger import EntryKind
-from app.models.purchases import (
+from app.models.loyalty.customers import CustomerRecord
+from app.models.loyalty.ledger import EntryKind
+from app.models.loyalty.purchases import (
     QuotePublic,
     TransactionCreate,
     TransactionLinePublic,
     TransactionPage,
     TransactionPublic,
 )
-from app.repositories import purchases as purchases_repo
-from app.services.api_keys import Principal
-from app.services.ledger import Movement, apply_movement
+from app.repositories.loyalty import purchases as purchases_repo
+from app.services.integration.api_keys import Principal
+from app.services.loyalty.ledger import Movement, apply_movement
+from app.services.loyalty.points import get_member
+from app.services.loyalty.rules import Rules
 from app.services.pagination import decode_cursor, encode_cursor
-from app.services.points import get_member
-from app.services.rules import Rules
 
 
 async def _member(

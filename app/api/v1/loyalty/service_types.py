@@ -10,8 +10,13 @@ from fastapi.responses import JSONResponse
 from app.api.deps import Admin, IdempotencyKey, MembersRead, UoW, create_once
 from app.errors import problems
 from app.models.base import utcnow
-from app.models.catalogue import ServiceTypeCreate, ServiceTypeList, ServiceTypePublic, ServiceTypeUpdate
-from app.services import catalogue as service
+from app.models.loyalty.catalogue import (
+    ServiceTypeCreate,
+    ServiceTypeList,
+    ServiceTypePublic,
+    ServiceTypeUpdate,
+)
+from app.services.loyalty import catalogue as service
 
 router = APIRouter(prefix="/service-types", tags=["service-types"])
 ServiceCode = Annotated[str, Path(min_length=1, max_length=32)]

@@ -14,10 +14,10 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.grading import next_tier
+from app.domain.loyalty.grading import next_tier
 from app.domain.money import round2
-from app.models.customers import CustomerRecord
-from app.models.ledger import (
+from app.models.loyalty.customers import CustomerRecord
+from app.models.loyalty.ledger import (
     AdjustmentCreate,
     EntryKind,
     LedgerEntryPublic,
@@ -27,12 +27,12 @@ from app.models.ledger import (
     RedemptionCreate,
     TierStatus,
 )
-from app.repositories import customers as customers_repo
-from app.repositories import ledger as ledger_repo
-from app.services.api_keys import Principal
-from app.services.ledger import Applied, Movement, apply_movement
+from app.repositories.loyalty import customers as customers_repo
+from app.repositories.loyalty import ledger as ledger_repo
+from app.services.integration.api_keys import Principal
+from app.services.loyalty.ledger import Applied, Movement, apply_movement
+from app.services.loyalty.rules import Rules, load_rules
 from app.services.pagination import decode_cursor, encode_cursor
-from app.services.rules import Rules, load_rules
 
 
 async def get_member(

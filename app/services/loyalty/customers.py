@@ -10,14 +10,20 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.lifecycle import lifecycle_stage
+from app.domain.loyalty.lifecycle import lifecycle_stage
 from app.models import Customer
 from app.models.base import new_id
-from app.models.customers import CustomerCreate, CustomerPage, CustomerPublic, CustomerRecord, CustomerUpdate
-from app.repositories import customers as repo
-from app.repositories.customers import SearchFilters
+from app.models.loyalty.customers import (
+    CustomerCreate,
+    CustomerPage,
+    CustomerPublic,
+    CustomerRecord,
+    CustomerUpdate,
+)
+from app.repositories.loyalty import customers as repo
+from app.repositories.loyalty.customers import SearchFilters
+from app.services.loyalty.rules import load_rules
 from app.services.pagination import decode_cursor, encode_cursor
-from app.services.rules import load_rules
 
 _PHONE_NOISE = re.compile(r"[\s()\-]")
 _PHONE_LIKE = re.compile(r"\+?[0-9 ()\-]{3,31}")

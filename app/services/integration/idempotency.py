@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import Conflict, InvalidInput
-from app.repositories import idempotency as repo
+from app.repositories.integration import idempotency as repo
 
 
 @dataclass(frozen=True)

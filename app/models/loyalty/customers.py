@@ -10,8 +10,8 @@ from pydantic import ConfigDict
 from sqlalchemy import JSON, Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
-from app.domain.lifecycle import LifecycleStage
-from app.domain.points_settings import Phase
+from app.domain.loyalty.lifecycle import LifecycleStage
+from app.domain.loyalty.points_settings import Phase
 from app.models.base import Cents, UTCDateTime
 from app.models.types import DateIn, Money, RequestModel
 

@@ -12,16 +12,16 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import NotFound
-from app.domain.refunds import RefundableLine, RefundRequest, reverse
+from app.domain.loyalty.refunds import RefundableLine, RefundRequest, reverse
 from app.models import Refund
 from app.models.base import new_id
-from app.models.ledger import EntryKind
-from app.models.purchases import PurchaseLineRecord, RefundCreate, RefundLinePublic, RefundPublic
-from app.repositories import customers as customers_repo
-from app.repositories import purchases as purchases_repo
-from app.services.api_keys import Principal
-from app.services.ledger import Movement, apply_movement
-from app.services.rules import load_rules
+from app.models.loyalty.ledger import EntryKind
+from app.models.loyalty.purchases import PurchaseLineRecord, RefundCreate, RefundLinePublic, RefundPublic
+from app.repositories.loyalty import customers as customers_repo
+from app.repositories.loyalty import purchases as purchases_repo
+from app.services.integration.api_keys import Principal
+from app.services.loyalty.ledger import Movement, apply_movement
+from app.services.loyalty.rules import load_rules
 
 
 async def refund_purchase(

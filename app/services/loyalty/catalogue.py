@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from app.domain.grading import TierRule, validate_tier_table
-from app.domain.points_settings import validate_settings
+from app.domain.loyalty.grading import TierRule, validate_tier_table
+from app.domain.loyalty.points_settings import validate_settings
 from app.models import PointsSettingsChange, PointsSettingsRow, ServiceType, Tier
 from app.models.base import new_id
-from app.models.catalogue import (
+from app.models.loyalty.catalogue import (
     PointsSettingsChangePublic,
     PointsSettingsHistory,
     PointsSettingsIn,
@@ -25,11 +25,11 @@ from app.models.catalogue import (
     TierTable,
     TierTableIn,
 )
-from app.repositories import catalogue as repo
-from app.repositories import customers as customers_repo
-from app.repositories.catalogue import SETTINGS_ID
+from app.repositories.loyalty import catalogue as repo
+from app.repositories.loyalty import customers as customers_repo
+from app.repositories.loyalty.catalogue import SETTINGS_ID
+from app.services.loyalty.rules import to_domain
 from app.services.pagination import decode_cursor, encode_cursor
-from app.services.rules import to_domain
 
 
 async def get_tier_table(session: AsyncSession) -> TierTable:

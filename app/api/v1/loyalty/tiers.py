@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from app.api.deps import Admin, MembersRead, UoW
 from app.errors import problems
-from app.models.catalogue import TierTable, TierTableIn
-from app.services import catalogue as service
+from app.models.loyalty.catalogue import TierTable, TierTableIn
+from app.services.loyalty import catalogue as service
 
 router = APIRouter(prefix="/tiers", tags=["tiers"])
 

@@ -16,13 +16,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.grading import TierRule, grade
+from app.domain.loyalty.grading import TierRule, grade
 from app.domain.money import ZERO
 from app.models.base import new_id
-from app.models.customers import CustomerRecord
-from app.models.ledger import EntryKind
-from app.repositories import customers as customers_repo
-from app.repositories import ledger as ledger_repo
+from app.models.loyalty.customers import CustomerRecord
+from app.models.loyalty.ledger import EntryKind
+from app.repositories.loyalty import customers as customers_repo
+from app.repositories.loyalty import ledger as ledger_repo
 
 
 @dataclass(frozen=True)

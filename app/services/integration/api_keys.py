@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import Forbidden, NotFound, Unauthorized
 from app.models import ApiKey
-from app.models.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, Scope
 from app.models.base import new_id
-from app.repositories import api_keys as repo
+from app.models.integration.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, Scope
+from app.repositories.integration import api_keys as repo
 
 KEY_PREFIX = "lk_"
 # last_used_at is written at most this often per key, so reads stay reads.

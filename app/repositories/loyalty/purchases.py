@@ -7,7 +7,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Refund
-from app.models.purchases import PurchaseLineRecord, PurchaseRecord
+from app.models.loyalty.purchases import PurchaseLineRecord, PurchaseRecord
 from app.repositories import tables
 from app.repositories.dialect import insert_ignore
 

@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import ApiKey
-from app.models.api_keys import ApiKeyRecord
+from app.models.integration.api_keys import ApiKeyRecord
 from app.repositories import tables
 
 _by_hash = select(tables.api_key).where(tables.api_key.c.key_hash == bindparam("key_hash"))

@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 
 from app.api.deps import Admin, IdempotencyKey, UoW, create_once
 from app.errors import problems
-from app.models.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from app.models.base import utcnow
-from app.services import api_keys as service
+from app.models.integration.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
+from app.services.integration import api_keys as service
 
 router = APIRouter(prefix="/api-keys", tags=["api-keys"])
 

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from app.api.deps import Admin, Cursor, IdempotencyKey, Limit, MembersRead, PointsWrite, UoW, create_once
 from app.errors import problems
 from app.models.base import utcnow
-from app.models.ledger import (
+from app.models.loyalty.ledger import (
     AdjustmentCreate,
     LedgerPage,
     PointsMovement,
@@ -18,7 +18,7 @@ from app.models.ledger import (
     RedemptionCreate,
     TierStatus,
 )
-from app.services import points as service
+from app.services.loyalty import points as service
 
 router = APIRouter(prefix="/customers/{customer_id}", tags=["points"])
 CustomerId = Annotated[str, Path(min_length=1, max_length=64)]

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, StrictInt, field_validator, model_validator
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.domain.points_settings import Phase
+from app.domain.loyalty.points_settings import Phase
 from app.models.base import Basis, Cents, UTCDateTime
 from app.models.types import MarginIn, Money, MoneyIn, Rate, RequestModel, TimestampIn
 

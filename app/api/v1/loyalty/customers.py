@@ -17,12 +17,12 @@ from app.api.deps import (
     UoW,
     create_once,
 )
-from app.domain.points_settings import Phase
+from app.domain.loyalty.points_settings import Phase
 from app.errors import problems
 from app.models.base import utcnow
-from app.models.customers import CustomerCreate, CustomerPage, CustomerPublic, CustomerUpdate, Status
-from app.repositories.customers import SearchFilters
-from app.services import customers as service
+from app.models.loyalty.customers import CustomerCreate, CustomerPage, CustomerPublic, CustomerUpdate, Status
+from app.repositories.loyalty.customers import SearchFilters
+from app.services.loyalty import customers as service
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 CustomerId = Annotated[str, Path(min_length=1, max_length=64)]

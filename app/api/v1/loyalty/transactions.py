@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from app.api.deps import Cursor, IdempotencyKey, Limit, MembersRead, TransactionsWrite, UoW, create_once
 from app.errors import problems
 from app.models.base import utcnow
-from app.models.purchases import (
+from app.models.loyalty.purchases import (
     QuotePublic,
     RefundCreate,
     RefundPublic,
@@ -18,8 +18,8 @@ from app.models.purchases import (
     TransactionPage,
     TransactionPublic,
 )
-from app.services import refunds
-from app.services import transactions as service
+from app.services.loyalty import refunds
+from app.services.loyalty import transactions as service
 
 router = APIRouter(prefix="/transactions", tags=["transactions"])
 TransactionId = Annotated[str, Path(min_length=1, max_length=64)]

@@ -1,0 +1,1 @@
+"""API keys and idempotency: how other systems reach the product safely."""

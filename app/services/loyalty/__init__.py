@@ -1,0 +1,1 @@
+"""Members, purchases, points, tiers and the service catalogue."""
