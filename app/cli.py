@@ -9,11 +9,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.migrate import upgrade
 from app.db.uow import Database
+from app.domain.errors import DomainError
 from app.models.base import utcnow
 from app.models.integration.api_keys import ApiKeyCreate, Scope
 from app.services import seed
@@ -61,20 +63,24 @@ def cmd_seed(_args: argparse.Namespace) -> None:
     upgrade(settings.database_url)
     secret = resolve_secret_key(settings)
 
-    async def run(session: AsyncSession) -> tuple[bool, int, str | None]:
+    async def run(session: AsyncSession) -> tuple[bool, int, int, str | None]:
         now = utcnow()
         installed = await seed.seed_catalogue(session, now)
+        stores = await seed.seed_stores(session, now)
         members = await seed.seed_demo(session, now)
         key = None
-        if not await api_keys.list_api_keys(session):
+        if not (await api_keys.list_api_keys(session, api_keys.ROOT, limit=1)).items:
             created = await api_keys.create_api_key(
-                session, secret, ApiKeyCreate(name="demo admin", scopes=[Scope.admin]), now
+                session, secret, api_keys.ROOT, ApiKeyCreate(name="demo admin", scopes=[Scope.admin]), now
             )
             key = created.key
-        return installed, members, key
+        return installed, stores, members, key
 
-    installed, members, key = _run(run)
-    print(f"catalogue: {'installed' if installed else 'already present'}; demo members added: {members}")
+    installed, stores, members, key = _run(run)
+    print(
+        f"catalogue: {'installed' if installed else 'already present'}; "
+        f"demo stores added: {stores}; demo members added: {members}"
+    )
     if key:
         print("demo admin API key (shown once; keep it):")
         print(key)
@@ -97,22 +103,24 @@ def cmd_openapi(args: argparse.Namespace) -> None:
 
 
 def cmd_keys_create(args: argparse.Namespace) -> None:
+    """The operator is the root: any scopes and store, checked as the API checks them."""
     scopes = [Scope(s.strip()) for s in args.scopes.split(",") if s.strip()]
     body = ApiKeyCreate(name=args.name, scopes=scopes, store_id=args.store)
     secret = resolve_secret_key(get_settings())
-    created = _run(lambda s: api_keys.create_api_key(s, secret, body, utcnow()))
-    print(f"created {created.id} ({created.prefix}) scopes={','.join(created.scopes)}")
+    created = _run(lambda s: api_keys.create_api_key(s, secret, api_keys.ROOT, body, utcnow()))
+    store = f" store={created.store_id}" if created.store_id else ""
+    print(f"created {created.id} ({created.prefix}) scopes={','.join(created.scopes)}{store}")
     print(created.key)
 
 
 def cmd_keys_list(_args: argparse.Namespace) -> None:
-    for key in _run(api_keys.list_api_keys):
+    for key in _run(lambda s: api_keys.list_api_keys(s, api_keys.ROOT, limit=100_000)).items:
         state = "revoked" if key.revoked_at else "active"
         print(f"{key.id}\t{key.prefix}\t{key.name}\t{','.join(key.scopes)}\t{key.store_id or '-'}\t{state}")
 
 
 def cmd_keys_revoke(args: argparse.Namespace) -> None:
-    key = _run(lambda s: api_keys.revoke_api_key(s, args.id, utcnow()))
+    key = _run(lambda s: api_keys.revoke_api_key(s, api_keys.ROOT, args.id, utcnow()))
     print(f"revoked {key.id}")
 
 
@@ -150,7 +158,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         args.func(args)
-    except ValueError as exc:
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        print(f"crm: {problems}", file=sys.stderr)
+        return 2
+    except (ValueError, DomainError) as exc:
         print(f"crm: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -18,12 +18,25 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.domain.errors import DomainError, FieldProblem
+from app.domain.errors import DomainError, FieldProblem, error_codes
 
 log = logging.getLogger("app.errors")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://docs.profit-loyalty.example/problems/"
+
+
+#: Codes this module answers itself, besides those of `DomainError` subclasses.
+HTTP_CODES = {
+    "malformed_json": "Malformed JSON",
+    "payload_too_large": "Request body too large",
+    "unsupported_media_type": "Unsupported media type",
+    "method_not_allowed": "Method not allowed",
+    "internal_error": "Internal server error",
+}
+CODE_DESCRIPTION = "Stable machine-readable error code, one of:\n" + "\n".join(
+    f"- `{code}`: {title}" for code, title in sorted({**error_codes(), **HTTP_CODES}.items())
+)
 
 
 class FieldError(BaseModel):
@@ -40,7 +53,7 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str
-    code: str = Field(description="Stable machine-readable error code.")
+    code: str = Field(description=CODE_DESCRIPTION)
     request_id: str | None = None
     errors: list[FieldError] | None = None
     existing_id: str | None = Field(default=None, description="The conflicting resource, on a duplicate.")

@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from app import errors
-from app.api.deps import check_query
+from app.api.deps import access_of, check_query
 from app.api.middleware import RequestGuard
 from app.api.v1 import ROUTERS
 from app.db.engine import create_engine, create_sessionmaker
@@ -94,8 +94,28 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             responses = operation.get("responses", {})
             if "422" in responses:
                 responses["422"] = errors.problems(422)[422]
+    _document_access(app, schema)
     app.openapi_schema = schema
     return schema
+
+
+def _document_access(app: FastAPI, schema: dict[str, Any]) -> None:
+    """Each operation's required scope, read from its `require` dependency (never by hand).
+
+    Any authenticated operation may answer 404 to a member token, so 404 is documented on all.
+    """
+    for route in app.routes:
+        access = access_of(route.dependant) if isinstance(route, APIRoute) else None
+        if access is None:
+            continue
+        assert isinstance(route, APIRoute)
+        for method in route.methods or ():
+            operation = schema["paths"][route.path_format][method.lower()]
+            operation["x-required-scope"] = access.scope.value
+            operation["x-store-bound-keys"] = access.store_bound
+            operation["x-member-token"] = access.member_token
+            operation["description"] = (operation.get("description", "") + "\n\n" + access.describe()).strip()
+            operation["responses"].setdefault("404", errors.problems(404)[404])
 
 
 def _drop_null_variant(parameter: dict[str, Any]) -> None:

@@ -1,7 +1,8 @@
 """Fixtures: a database built by the migrations (SQLite file or PostgreSQL), reset per test.
 
 `CRM_TEST_DATABASE_URL` picks the database; unset, a temporary SQLite file is used.
-Each test starts from the same state: the default catalogue and settings, no members.
+Each test starts from the same state: the default catalogue and settings, the demo stores
+(dealer-01, dealer-02, dealer-03), no members.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ async def app(migrated: str) -> AsyncIterator[FastAPI]:
 
 @pytest.fixture(autouse=True)
 async def reset(request: pytest.FixtureRequest) -> None:
-    """Every API test starts from the default catalogue and settings and no members."""
+    """Every API test starts from the default catalogue, settings and demo stores, and no members."""
     if "app" not in request.fixturenames:
         return
     application: FastAPI = request.getfixturevalue("app")
@@ -96,6 +97,7 @@ async def reset(request: pytest.FixtureRequest) -> None:
             )
         )
         await seed.seed_catalogue(session, utcnow())
+        await seed.seed_stores(session, utcnow())  # dealer-01, dealer-02, dealer-03
 
     await application.state.db.run(run)
 
@@ -103,7 +105,9 @@ async def reset(request: pytest.FixtureRequest) -> None:
 async def make_key(app: FastAPI, *scopes: Scope, store_id: str | None = None) -> dict[str, str]:
     """Authorization headers for a new key with `scopes` (admin when none given)."""
     body = ApiKeyCreate(name="test", scopes=list(scopes) or [Scope.admin], store_id=store_id)
-    created = await app.state.db.run(lambda s: api_keys.create_api_key(s, SECRET, body, utcnow()))
+    created = await app.state.db.run(
+        lambda s: api_keys.create_api_key(s, SECRET, api_keys.ROOT, body, utcnow())
+    )
     return {"Authorization": f"Bearer {created.key}"}
 
 

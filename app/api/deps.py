@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
@@ -13,13 +14,23 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.uow import Database, UnitOfWork
-from app.domain.errors import FieldProblem, Forbidden, InvalidInput, Unauthorized
+from app.domain.errors import (
+    FieldProblem,
+    InvalidInput,
+    MissingScope,
+    NotFound,
+    StoreNotAllowed,
+    Unauthorized,
+)
 from app.models.base import utcnow
 from app.models.integration.api_keys import Scope
 from app.services.integration.api_keys import Principal, authenticate
 from app.services.integration.idempotency import fingerprint, run_idempotent
+from app.services.integration.member_tokens import TOKEN_PREFIX, authenticate_token
 
-bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer lk_…`")
+bearer = HTTPBearer(
+    auto_error=False, description="An API key (`Authorization: Bearer lk_…`) or a member token (`mt_…`)."
+)
 
 
 def _query_names(dependant: Dependant) -> set[str]:
@@ -67,28 +78,75 @@ async def get_principal(
     if credentials is None:
         raise Unauthorized("send an API key as `Authorization: Bearer <key>`")
     secret: str = request.app.state.secret_key
-    principal, touched = await uow.read(lambda s: authenticate(s, secret, credentials.credentials, utcnow()))
+    raw = credentials.credentials
+    if raw.startswith(TOKEN_PREFIX):
+        return await uow.read(lambda s: authenticate_token(s, secret, raw, utcnow()))
+    principal, touched = await uow.read(lambda s: authenticate(s, secret, raw, utcnow()))
     if touched:  # keep the last use even if the handler then fails (at most once a minute per key)
         await uow.commit()
     return principal
 
 
-def require(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency that lets through keys holding `scope` (or admin)."""
+@dataclass(frozen=True)
+class Access:
+    """Who may call an operation; the contract shows it (`x-required-scope`)."""
+
+    scope: Scope
+    store_bound: bool = True
+    member_token: bool = False
+
+    def describe(self) -> str:
+        text = f"Requires scope `{self.scope.value}`"
+        if not self.store_bound:
+            text += " on a key without a store restriction"
+        if self.member_token:
+            text += ", or a member token for this member"
+        return text + "."
+
+
+def require(
+    scope: Scope, *, store_bound: bool = True, member_token: bool = False
+) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency that lets through keys holding `scope` (or admin).
+
+    `store_bound=False` refuses store-bound keys (settings that apply to every store);
+    `member_token=True` also lets a member token through, to its own member's reads (the
+    service checks which member). Any other operation does not exist for a member token.
+    """
 
     async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if principal.customer_id is not None:
+            if member_token:
+                return principal
+            raise NotFound("no such resource for a member token")
         if not principal.has(scope):
-            raise Forbidden(f"this API key lacks the {scope.value} scope")
+            raise MissingScope(f"this API key lacks the {scope.value} scope")
+        if not store_bound and principal.store_id is not None:
+            raise StoreNotAllowed(
+                f"this operation needs a key without a store restriction, with {scope.value}"
+            )
         return principal
 
+    check.access = Access(scope, store_bound, member_token)  # type: ignore[attr-defined]
     return check
 
 
+def access_of(dependant: Dependant) -> Access | None:
+    """The `Access` of the `require` dependency an operation uses, if any."""
+    for sub in dependant.dependencies:
+        found = getattr(sub.call, "access", None) or access_of(sub)
+        if found is not None:
+            return found
+    return None
+
+
 MembersRead = Annotated[Principal, Depends(require(Scope.members_read))]
+MemberReader = Annotated[Principal, Depends(require(Scope.members_read, member_token=True))]
 MembersWrite = Annotated[Principal, Depends(require(Scope.members_write))]
 TransactionsWrite = Annotated[Principal, Depends(require(Scope.transactions_write))]
 PointsWrite = Annotated[Principal, Depends(require(Scope.points_write))]
-Admin = Annotated[Principal, Depends(require(Scope.admin))]
+StoreAdmin = Annotated[Principal, Depends(require(Scope.admin))]
+Admin = Annotated[Principal, Depends(require(Scope.admin, store_bound=False))]
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size (default 50, max 500).")]
 Cursor = Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")]

@@ -74,3 +74,86 @@ class Busy(DomainError):
     status = 503
     code = "busy"
     title = "Service busy"
+
+
+class DuplicateReceipt(Conflict):
+    """The store's receipt (`store_id`, `external_id`) was already posted; `existing_id` names it."""
+
+    code = "duplicate_receipt"
+    title = "Receipt already posted"
+
+
+class DuplicateMember(Conflict):
+    """A live member already has the phone, email or external_ref; `existing_id` names it."""
+
+    code = "duplicate_member"
+    title = "Duplicate member"
+
+
+class DuplicateServiceType(Conflict):
+    code = "duplicate_service_type"
+    title = "Service type exists"
+
+
+class DuplicateStore(Conflict):
+    code = "duplicate_store"
+    title = "Store exists"
+
+
+class NothingToRefund(Conflict):
+    code = "nothing_to_refund"
+    title = "Nothing left to refund"
+
+
+class InsufficientBalance(Conflict):
+    code = "insufficient_balance"
+    title = "Insufficient balance"
+
+
+class IdempotencyKeyInUse(Conflict):
+    """A request with this Idempotency-Key is still running; retry shortly."""
+
+    code = "idempotency_key_in_use"
+    title = "Idempotency-Key in use"
+
+
+class SecretNotReplayed(Conflict):
+    """The Idempotency-Key created a key or token whose secret is shown only once."""
+
+    code = "secret_not_replayed"
+    title = "Secret shown only once"
+
+
+class IdempotencyKeyReused(InvalidInput):
+    code = "idempotency_key_reused"
+    title = "Idempotency-Key reused"
+
+
+class MissingScope(Forbidden):
+    code = "missing_scope"
+    title = "Missing scope"
+
+
+class StoreNotAllowed(Forbidden):
+    """The key is bound to another store than the one the request acts for."""
+
+    code = "store_not_allowed"
+    title = "Store not allowed"
+
+
+class ScopeNotAllowed(Forbidden):
+    """A key may not create a key with a scope it does not hold itself."""
+
+    code = "scope_not_allowed"
+    title = "Scope not allowed"
+
+
+def error_codes() -> dict[str, str]:
+    """Every stable `code` a DomainError can carry, with its title (for the contract and docs)."""
+    found: dict[str, str] = {}
+    pending: list[type[DomainError]] = [DomainError]
+    while pending:
+        cls = pending.pop()
+        found.setdefault(cls.code, cls.title)
+        pending.extend(cls.__subclasses__())
+    return found

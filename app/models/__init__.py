@@ -3,22 +3,26 @@
 from app.models.base import metadata
 from app.models.integration.api_keys import ApiKey
 from app.models.integration.idempotency import IdempotencyRecord
+from app.models.integration.member_tokens import MemberToken
 from app.models.loyalty.catalogue import PointsSettingsChange, PointsSettingsRow, ServiceType, Tier
 from app.models.loyalty.customers import Customer
 from app.models.loyalty.ledger import LedgerEntry
 from app.models.loyalty.purchases import Purchase, PurchaseLine, Refund
+from app.models.loyalty.stores import Store
 
 __all__ = [
     "ApiKey",
     "Customer",
     "IdempotencyRecord",
     "LedgerEntry",
+    "MemberToken",
     "PointsSettingsChange",
     "PointsSettingsRow",
     "Purchase",
     "PurchaseLine",
     "Refund",
     "ServiceType",
+    "Store",
     "Tier",
     "metadata",
 ]

@@ -1,11 +1,12 @@
 """Initial data set-up (302): a car dealer's catalogue, tiers, settings and demo members.
 
-Idempotent: the catalogue is installed only into an empty catalogue, demo members only
-into an empty member list, so running it twice changes nothing.
+Idempotent: the catalogue is installed only into an empty catalogue, demo stores only when
+missing, demo members only into an empty member list, so running it twice changes nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from app.models.loyalty.customers import CustomerCreate, Kind
 from app.models.loyalty.purchases import TransactionCreate, TransactionLineIn
 from app.repositories.loyalty import catalogue as catalogue_repo
 from app.repositories.loyalty import customers as customers_repo
+from app.repositories.loyalty import stores as stores_repo
 from app.repositories.loyalty.customers import SearchFilters
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.catalogue import create_service_type, replace_tier_table
@@ -45,6 +47,12 @@ TIERS = [
         ["maintenance", "parts", "repair", "accessories", "insurance"],
     ),
 ]
+DEMO_STORES = [
+    # code, name, region
+    ("dealer-01", "Shenzhen Futian 4S", "Guangdong"),
+    ("dealer-02", "Guangzhou Tianhe 4S", "Guangdong"),
+    ("dealer-03", "Dongguan Nancheng Service Centre", "Guangdong"),
+]
 DEMO_MEMBERS = [
     ("张三", Kind.person, "+8613800138000", "zhang.san@example.com", "DMS-100001"),
     ("Li Wei", Kind.person, "+8613900139000", "li.wei@example.com", "DMS-100002"),
@@ -58,6 +66,24 @@ DEMO_PURCHASES: list[tuple[int, list[tuple[str, str, str | None]]]] = [
     (2, [("maintenance", "12000.00", None), ("insurance", "30000.00", None)]),
 ]
 SEED_PRINCIPAL = Principal(key_id="seed", name="crm seed", scopes=frozenset({"admin"}), store_id=None)
+
+
+async def seed_stores(session: AsyncSession, now: datetime, codes: Sequence[str] | None = None) -> int:
+    """The demo stores (or those of `codes`) that do not exist yet; returns how many were added."""
+    added = 0
+    for code, name, region in DEMO_STORES:
+        if codes is not None and code not in codes:
+            continue
+        values = {
+            "code": code,
+            "name": name,
+            "region": region,
+            "active": True,
+            "created_at": now,
+            "updated_at": now,
+        }
+        added += await stores_repo.insert(session, values)
+    return added
 
 
 async def seed_catalogue(session: AsyncSession, now: datetime) -> bool:
@@ -85,7 +111,9 @@ async def seed_demo(session: AsyncSession, now: datetime) -> int:
         member_body = CustomerCreate(
             name=name, kind=kind, phone=phone, email=email, external_ref=ref, store_id="dealer-01"
         )
-        ids.append((await create_customer(session, member_body, allow_duplicate=False, now=now)).id)
+        ids.append(
+            (await create_customer(session, SEED_PRINCIPAL, member_body, allow_duplicate=False, now=now)).id
+        )
     for n, (member, lines) in enumerate(DEMO_PURCHASES, start=1):
         body = TransactionCreate(
             customer_id=ids[member],

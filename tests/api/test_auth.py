@@ -31,14 +31,16 @@ async def test_key_lifecycle(client: httpx.AsyncClient, app: FastAPI, admin: dic
     assert created.status_code == 201
     key = created.json()
     assert key["key"].startswith(key["prefix"] + "_") and key["prefix"].startswith("lk_")
-    listed = (await client.get("/v1/api-keys", headers=admin)).json()
+    listed = (await client.get("/v1/api-keys", headers=admin)).json()["items"]
     mine = next(k for k in listed if k["id"] == key["id"])
     assert "key" not in mine and mine["last_used_at"] is None
     pos = {"Authorization": f"Bearer {key['key']}"}
     assert (
         await client.post("/v1/transactions/quote", json={}, headers=pos)
     ).status_code == 422  # authenticated
-    used = next(k for k in (await client.get("/v1/api-keys", headers=admin)).json() if k["id"] == key["id"])
+    used = next(
+        k for k in (await client.get("/v1/api-keys", headers=admin)).json()["items"] if k["id"] == key["id"]
+    )
     assert used["last_used_at"] is not None
 
     # only a hash is stored

@@ -75,7 +75,9 @@ async def test_patch_changes_only_what_is_sent(client: httpx.AsyncClient, admin:
 
 async def test_search_filters_and_cursor(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
     ids = [
-        (await new_member(client, admin, name=f"王 {i}", store_id="s1" if i % 2 else "s2"))["id"]
+        (await new_member(client, admin, name=f"王 {i}", store_id="dealer-01" if i % 2 else "dealer-02"))[
+            "id"
+        ]
         for i in range(5)
     ]
     await new_member(client, admin, name="Other", phone="+86 139 1111 2222", email="o@example.com")
@@ -88,7 +90,7 @@ async def test_search_filters_and_cursor(client: httpx.AsyncClient, admin: dict[
         if not cursor:
             break
     assert seen == list(reversed(ids))
-    s1 = (await client.get("/v1/customers", params={"store_id": "s1"}, headers=admin)).json()["items"]
+    s1 = (await client.get("/v1/customers", params={"store_id": "dealer-01"}, headers=admin)).json()["items"]
     assert {m["id"] for m in s1} == {ids[1], ids[3]}
     by_phone = (await client.get("/v1/customers", params={"q": "13911112222"}, headers=admin)).json()["items"]
     assert [m["name"] for m in by_phone] == ["Other"]

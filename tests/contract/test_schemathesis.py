@@ -22,7 +22,7 @@ from app.db.engine import create_engine, create_sessionmaker
 from app.db.uow import Database
 from app.models.base import utcnow
 from app.models.integration.api_keys import ApiKeyCreate, Scope
-from app.services.integration.api_keys import create_api_key
+from app.services.integration.api_keys import ROOT, create_api_key
 from app.settings import Settings
 from tests.conftest import SECRET
 from tests.contract.test_openapi import COMMITTED
@@ -35,7 +35,7 @@ def live_admin(migrated: str) -> Iterator[dict[str, str]]:
         body = ApiKeyCreate(name="schemathesis", scopes=[Scope.admin])
         try:
             created = await Database(create_sessionmaker(engine), 3).run(
-                lambda s: create_api_key(s, SECRET, body, utcnow())
+                lambda s: create_api_key(s, SECRET, ROOT, body, utcnow())
             )
         finally:
             await engine.dispose()

@@ -2,9 +2,20 @@
 
 from fastapi import APIRouter
 
-from app.api.v1.integration import api_keys
-from app.api.v1.loyalty import customers, points, service_types, settings, tiers, transactions
+from app.api.v1.integration import api_keys, member_tokens
+from app.api.v1.loyalty import customers, points, service_types, settings, stores, tiers, transactions
 
 ROUTERS: list[APIRouter] = [
-    r.router for r in (customers, transactions, points, settings, tiers, service_types, api_keys)
+    r.router
+    for r in (
+        customers,
+        transactions,
+        points,
+        settings,
+        tiers,
+        service_types,
+        stores,
+        api_keys,
+        member_tokens,
+    )
 ]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from app.domain.errors import Conflict, FieldProblem, InvalidInput
+from app.domain.errors import FieldProblem, InvalidInput, NothingToRefund
 from app.domain.loyalty.settlement import blend
 from app.domain.money import ZERO, round2
 
@@ -113,7 +113,7 @@ def reverse(
     by_no = {line.line_no: line for line in lines}
     wanted = _requests_for_all(lines) if requests is None else list(requests)
     if not wanted:
-        raise Conflict("this purchase has nothing left to refund")
+        raise NothingToRefund("this purchase has nothing left to refund")
     _check(by_no, wanted)
     reversed_lines = tuple(_reverse_line(by_no[r.line_no], r.amount) for r in wanted)
     refunded = {r.line_no: r.amount for r in wanted}

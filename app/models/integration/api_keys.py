@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime
+from app.models.loyalty.stores import StoreCode
 from app.models.types import RequestModel
 
 
@@ -51,7 +52,10 @@ class ApiKeyCreate(RequestModel):
 
     name: str = Field(min_length=1, max_length=200)
     scopes: list[Scope] = Field(min_length=1)
-    store_id: str | None = Field(default=None, min_length=1, max_length=64)
+    store_id: StoreCode | None = Field(
+        default=None,
+        description="Restrict the key to one store. A store-bound creator's keys always get its store.",
+    )
 
 
 class ApiKeyPublic(SQLModel):
@@ -67,3 +71,8 @@ class ApiKeyPublic(SQLModel):
 
 class ApiKeyCreated(ApiKeyPublic):
     key: str = Field(description="The API key itself; shown only in this response.")
+
+
+class ApiKeyPage(SQLModel):
+    items: list[ApiKeyPublic]
+    next_cursor: str | None

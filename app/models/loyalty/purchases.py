@@ -74,9 +74,8 @@ class PurchaseLine(PurchaseLineRecord, table=True):
     __tablename__ = "purchase_line"
 
 
-class Refund(SQLModel, table=True):
-    __tablename__ = "refund"
-    __table_args__ = (Index("ix_refund_purchase_id", "purchase_id"),)
+class RefundRecord(SQLModel):
+    """Every column of a refund, as repositories hand it back."""
 
     id: str = Field(primary_key=True, max_length=40)
     purchase_id: str = Field(sa_column=Column(String(40), ForeignKey("purchase.id"), nullable=False))
@@ -91,6 +90,11 @@ class Refund(SQLModel, table=True):
     balance_after: Decimal = Field(sa_type=Cents)
     lifetime_after: Decimal = Field(sa_type=Cents)
     lines: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class Refund(RefundRecord, table=True):
+    __tablename__ = "refund"
+    __table_args__ = (Index("ix_refund_purchase_id", "purchase_id"),)
 
 
 class TransactionLineIn(RequestModel):
@@ -149,6 +153,38 @@ class TransactionCreate(RequestModel):
     lines: list[TransactionLineIn] = Field(min_length=1, max_length=200)
 
 
+class RefundLinePublic(SQLModel):
+    line_no: int
+    amount: Money = Field(description="Money paid back for the line (a share of its `paid`).")
+    profit_points: Money
+    consumption_points: Money
+
+
+class RefundPublic(SQLModel):
+    id: str
+    transaction_id: str
+    customer_id: str
+    created_at: datetime
+    amount: Money = Field(description="Money paid back in total (paid amounts, after the rebate).")
+    profit_points: Money
+    consumption_points: Money
+    points: Money = Field(description="Points reversed by this refund.")
+    tier_before: str
+    tier_after: str
+    balance: Money = Field(description="The member's balance right after this refund (= `balance_after`).")
+    lifetime_points: Money = Field(
+        description="Lifetime points right after this refund (= `lifetime_after`)."
+    )
+    balance_after: Money
+    lifetime_after: Money
+    lines: list[RefundLinePublic]
+
+
+class RefundPage(SQLModel):
+    items: list[RefundPublic]
+    next_cursor: str | None
+
+
 class TransactionLinePublic(SQLModel):
     line_no: int
     service_type: str
@@ -181,15 +217,22 @@ class QuotePublic(SQLModel):
 
 
 class TransactionPublic(QuotePublic):
+    """A posted purchase; `balance` and `lifetime_points` are the member's as posted, not now."""
+
     id: str
     store_id: str
     external_id: str
     phase: Phase
-    occurred_at: datetime
+    occurred_at: datetime = Field(description="When the sale happened, in UTC.")
     created_at: datetime
     amount: Money
-    refunded_amount: Money
+    balance_after: Money = Field(description="The member's balance right after this purchase was posted.")
+    lifetime_after: Money = Field(
+        description="The member's lifetime points right after this purchase was posted."
+    )
+    refunded_amount: Money = Field(description="Money paid back so far (paid amounts).")
     reversed_points: Money
+    refunds: list[RefundPublic] = Field(description="Refunds so far, oldest first (also `GET …/refunds`).")
 
 
 class TransactionPage(SQLModel):
@@ -201,7 +244,10 @@ class RefundLineIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     line_no: StrictInt = Field(ge=1, le=200)
-    amount: MoneyIn
+    amount: MoneyIn = Field(
+        description="Money paid back for this line: at most what the customer paid for it (`paid`, "
+        "after the rebate) less what was already refunded; not the list `amount`."
+    )
 
 
 class RefundCreate(RequestModel):
@@ -213,26 +259,3 @@ class RefundCreate(RequestModel):
     lines: list[RefundLineIn] | None = Field(
         default=None, min_length=1, max_length=200, description="Omit to refund everything still unrefunded."
     )
-
-
-class RefundLinePublic(SQLModel):
-    line_no: int
-    amount: Money
-    profit_points: Money
-    consumption_points: Money
-
-
-class RefundPublic(SQLModel):
-    id: str
-    transaction_id: str
-    customer_id: str
-    created_at: datetime
-    amount: Money
-    profit_points: Money
-    consumption_points: Money
-    points: Money
-    tier_before: str
-    tier_after: str
-    balance: Money
-    lifetime_points: Money
-    lines: list[RefundLinePublic]

@@ -32,8 +32,17 @@ async def add(session: AsyncSession, key: ApiKey) -> None:
     await session.flush()
 
 
-async def list_all(session: AsyncSession) -> Sequence[ApiKey]:
-    return (await session.execute(select(ApiKey).order_by(ApiKey.created_at.desc()))).scalars().all()  # type: ignore[attr-defined]
+async def page(
+    session: AsyncSession, *, limit: int, before_id: str | None, store_id: str | None
+) -> Sequence[ApiKeyRecord]:
+    """Keys newest first (ids sort by creation time), optionally only one store's."""
+    k = tables.api_key
+    query = select(k).order_by(k.c.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(k.c.id < before_id)
+    if store_id is not None:
+        query = query.where(k.c.store_id == store_id)
+    return [ApiKeyRecord.model_validate(r._mapping) for r in await session.execute(query)]
 
 
 async def get(session: AsyncSession, key_id: str) -> ApiKey | None:

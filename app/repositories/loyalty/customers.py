@@ -14,7 +14,7 @@ from app.models.loyalty.customers import CustomerRecord
 from app.repositories import tables
 from app.repositories.loyalty.catalogue import catalogue_version_query
 
-t = tables.customer
+t, p = tables.customer, tables.purchase
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class SearchFilters:
     status: str | None = None
     sales_rep: str | None = None
     store_id: str | None = None
+    visible_to_store: str | None = None  # a store-bound caller: its members and those it sold to
 
 
 async def get(
@@ -132,6 +133,10 @@ async def search(
         value = getattr(filters, field)
         if value is not None:
             query = query.where(t.c[field] == value)
+    if filters.visible_to_store is not None:
+        store = filters.visible_to_store
+        sold = select(p.c.id).where(p.c.customer_id == t.c.id, p.c.store_id == store).exists()
+        query = query.where(or_(t.c.store_id == store, sold))
     return [CustomerRecord.model_validate(r._mapping) for r in await session.execute(query)]
 
 

@@ -7,11 +7,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Refund
-from app.models.loyalty.purchases import PurchaseLineRecord, PurchaseRecord
+from app.models.loyalty.purchases import PurchaseLineRecord, PurchaseRecord, RefundRecord
 from app.repositories import tables
 from app.repositories.dialect import insert_ignore
 
-p, pl = tables.purchase, tables.purchase_line
+p, pl, r = tables.purchase, tables.purchase_line, tables.refund
 
 
 async def insert_purchase(
@@ -75,3 +75,24 @@ async def record_refund(
         await session.execute(
             update(pl).where(pl.c.purchase_id == refund.purchase_id, pl.c.line_no == line_no).values(values)
         )
+
+
+async def sold_at(session: AsyncSession, customer_id: str, store_id: str) -> bool:
+    """Whether the store has posted a purchase for the member."""
+    query = select(p.c.id).where(p.c.customer_id == customer_id, p.c.store_id == store_id).limit(1)
+    return (await session.execute(query)).first() is not None
+
+
+async def refunds_of(session: AsyncSession, purchase_ids: Sequence[str]) -> Sequence[RefundRecord]:
+    """The purchases' refunds, oldest first."""
+    query = select(r).where(r.c.purchase_id.in_(purchase_ids)).order_by(r.c.id)
+    return [RefundRecord.model_validate(row._mapping) for row in await session.execute(query)]
+
+
+async def refund_page(
+    session: AsyncSession, purchase_id: str, limit: int, after_id: str | None
+) -> Sequence[RefundRecord]:
+    query = select(r).where(r.c.purchase_id == purchase_id).order_by(r.c.id).limit(limit)
+    if after_id is not None:
+        query = query.where(r.c.id > after_id)
+    return [RefundRecord.model_validate(row._mapping) for row in await session.execute(query)]

@@ -16,7 +16,7 @@ import orjson
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.errors import Conflict, InvalidInput
+from app.domain.errors import IdempotencyKeyInUse, IdempotencyKeyReused, SecretNotReplayed
 from app.repositories.integration import idempotency as repo
 
 
@@ -53,12 +53,14 @@ async def run_idempotent(
     if not await repo.claim(session, api_key_id, key, request_hash):
         record = await repo.get(session, api_key_id, key)
         if record is None or record.status_code is None or record.body is None:
-            raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly")
+            raise IdempotencyKeyInUse(
+                "a request with this Idempotency-Key is still in progress; retry shortly"
+            )
         if record.request_hash != request_hash:
-            raise InvalidInput.at("Idempotency-Key", "was already used with a different request")
+            raise IdempotencyKeyReused.at("Idempotency-Key", "was already used with a different request")
         stored = orjson.loads(record.body)
         if secret_fields:
-            raise Conflict(
+            raise SecretNotReplayed(
                 "this Idempotency-Key already created a resource whose secret is shown only once",
                 extra={"existing_id": str(stored.get("id"))},
             )

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from app.domain.errors import DuplicateServiceType, FieldProblem, InvalidInput, NotFound
 from app.domain.loyalty.grading import TierRule, validate_tier_table
 from app.domain.loyalty.points_settings import validate_settings
 from app.models import PointsSettingsChange, PointsSettingsRow, ServiceType, Tier
@@ -73,7 +73,9 @@ async def create_service_type(
 ) -> ServiceTypePublic:
     _check_service_type(body.model_dump())
     if await repo.get_service_type(session, body.code):
-        raise Conflict(f"service type {body.code} already exists", extra={"existing_id": body.code})
+        raise DuplicateServiceType(
+            f"service type {body.code} already exists", extra={"existing_id": body.code}
+        )
     row = ServiceType(**body.model_dump(), created_at=now)
     await repo.add(session, row)
     await repo.bump_catalogue_version(session)

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.errors import DuplicateMember, InvalidInput, NotFound, StoreNotAllowed
 from app.domain.loyalty.lifecycle import lifecycle_stage
 from app.models import Customer
 from app.models.base import new_id
@@ -22,7 +22,10 @@ from app.models.loyalty.customers import (
 )
 from app.repositories.loyalty import customers as repo
 from app.repositories.loyalty.customers import SearchFilters
+from app.services.integration.api_keys import Principal
+from app.services.loyalty.access import check_changes, check_sees
 from app.services.loyalty.rules import load_rules
+from app.services.loyalty.stores import require_store
 from app.services.pagination import decode_cursor, encode_cursor
 
 _PHONE_NOISE = re.compile(r"[\s()\-]")
@@ -63,16 +66,28 @@ async def _refuse_duplicate(session: AsyncSession, values: dict[str, Any], exclu
     )
     if found:
         existing_id, field = found
-        raise Conflict(
+        raise DuplicateMember(
             f"member {existing_id} already has this {field}; pass allow_duplicate=true to keep both",
             extra={"existing_id": existing_id, "field": field},
         )
 
 
+async def _check_store(session: AsyncSession, principal: Principal, values: dict[str, Any]) -> None:
+    """A member's store must exist and be active; a store-bound key assigns only its own."""
+    store = values.get("store_id")
+    if store is not None:
+        principal.check_store(store)
+        await require_store(session, store)
+
+
 async def create_customer(
-    session: AsyncSession, body: CustomerCreate, *, allow_duplicate: bool, now: datetime
+    session: AsyncSession, principal: Principal, body: CustomerCreate, *, allow_duplicate: bool, now: datetime
 ) -> CustomerPublic:
+    """A new member; a store-bound key's members belong to its store."""
     values = _normalized(body.model_dump())
+    if values.get("store_id") is None:
+        values["store_id"] = principal.store_id
+    await _check_store(session, principal, values)
     if not allow_duplicate:
         await _refuse_duplicate(session, values, None)
     rules = await load_rules(session)
@@ -87,24 +102,41 @@ async def create_customer(
     return to_public(member, now)
 
 
-async def get_customer(session: AsyncSession, customer_id: str, now: datetime) -> CustomerPublic:
-    member = await repo.get(session, customer_id)
+async def _found(
+    session: AsyncSession, principal: Principal, customer_id: str, *, for_update: bool = False
+) -> CustomerRecord:
+    member = await repo.get(session, customer_id, for_update=for_update)
     if member is None:
         raise NotFound(f"no member {customer_id}")
-    return to_public(member, now)
+    await check_sees(session, principal, member)
+    return member
+
+
+async def get_customer(
+    session: AsyncSession, principal: Principal, customer_id: str, now: datetime
+) -> CustomerPublic:
+    return to_public(await _found(session, principal, customer_id), now)
 
 
 async def update_customer(
-    session: AsyncSession, customer_id: str, body: CustomerUpdate, *, allow_duplicate: bool, now: datetime
+    session: AsyncSession,
+    principal: Principal,
+    customer_id: str,
+    body: CustomerUpdate,
+    *,
+    allow_duplicate: bool,
+    now: datetime,
 ) -> CustomerPublic:
     """Apply only the fields the caller sent; server-kept figures cannot be set."""
-    member = await repo.get(session, customer_id, for_update=True)
-    if member is None:
-        raise NotFound(f"no member {customer_id}")
+    member = await _found(session, principal, customer_id, for_update=True)
+    await check_changes(session, principal, member)
     values = _normalized(body.model_dump(exclude_unset=True))
     for field in _REQUIRED & values.keys():
         if values[field] is None:
             raise InvalidInput.at(field, "may not be null")
+    if principal.store_id is not None and "store_id" in values and values["store_id"] is None:
+        raise StoreNotAllowed("a store-bound key cannot remove a member from its store")
+    await _check_store(session, principal, values)
     if not allow_duplicate:
         await _refuse_duplicate(session, values, customer_id)
     if values:
@@ -114,18 +146,26 @@ async def update_customer(
     return to_public(updated, now)
 
 
-async def delete_customer(session: AsyncSession, customer_id: str, now: datetime) -> None:
+async def delete_customer(
+    session: AsyncSession, principal: Principal, customer_id: str, now: datetime
+) -> None:
     """Soft delete: the member disappears from the API; its ledger and purchases stay for audit."""
-    member = await repo.get(session, customer_id, for_update=True)
-    if member is None:
-        raise NotFound(f"no member {customer_id}")
+    member = await _found(session, principal, customer_id, for_update=True)
+    await check_changes(session, principal, member)
     await repo.update_fields(session, customer_id, {"deleted_at": now, "updated_at": now})
 
 
 async def search_customers(
-    session: AsyncSession, filters: SearchFilters, limit: int, cursor: str | None, now: datetime
+    session: AsyncSession,
+    principal: Principal,
+    filters: SearchFilters,
+    limit: int,
+    cursor: str | None,
+    now: datetime,
 ) -> CustomerPage:
+    """Members matching the filters among those the caller may see."""
     after = decode_cursor(cursor)
+    filters = replace(filters, visible_to_store=principal.store_id)
     if filters.q and _PHONE_LIKE.fullmatch(filters.q):
         filters = replace(filters, q=normalize_phone(filters.q))
     found = await repo.search(session, filters, limit + 1, after)

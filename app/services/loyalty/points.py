@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.errors import InsufficientBalance, InvalidInput, NotFound
 from app.domain.loyalty.grading import next_tier
 from app.domain.money import round2
 from app.models.loyalty.customers import CustomerRecord
@@ -30,6 +30,7 @@ from app.models.loyalty.ledger import (
 from app.repositories.loyalty import customers as customers_repo
 from app.repositories.loyalty import ledger as ledger_repo
 from app.services.integration.api_keys import Principal
+from app.services.loyalty.access import check_sees
 from app.services.loyalty.ledger import Applied, Movement, apply_movement
 from app.services.loyalty.rules import Rules, load_rules
 from app.services.pagination import decode_cursor, encode_cursor
@@ -51,8 +52,16 @@ def _next(rules: Rules, lifetime: Decimal) -> tuple[str | None, Decimal | None]:
     return (found[0].code, found[1]) if found else (None, None)
 
 
-async def get_points(session: AsyncSession, customer_id: str) -> PointsPublic:
+async def _seen(
+    session: AsyncSession, principal: Principal, customer_id: str
+) -> tuple[CustomerRecord, Rules]:
     member, rules = await get_member(session, customer_id)
+    await check_sees(session, principal, member)
+    return member, rules
+
+
+async def get_points(session: AsyncSession, principal: Principal, customer_id: str) -> PointsPublic:
+    member, rules = await _seen(session, principal, customer_id)
     nxt, needed = _next(rules, member.lifetime_points)
     return PointsPublic(
         customer_id=member.id,
@@ -67,9 +76,9 @@ async def get_points(session: AsyncSession, customer_id: str) -> PointsPublic:
     )
 
 
-async def get_tier_status(session: AsyncSession, customer_id: str) -> TierStatus:
+async def get_tier_status(session: AsyncSession, principal: Principal, customer_id: str) -> TierStatus:
     """The mobile app's call: tier, balance, what is left to the next tier, allowed services."""
-    member, rules = await get_member(session, customer_id)
+    member, rules = await _seen(session, principal, customer_id)
     tier = rules.tier(member.tier)
     nxt, needed = _next(rules, member.lifetime_points)
     return TierStatus(
@@ -85,9 +94,13 @@ async def get_tier_status(session: AsyncSession, customer_id: str) -> TierStatus
     )
 
 
-async def get_ledger(session: AsyncSession, customer_id: str, limit: int, cursor: str | None) -> LedgerPage:
-    if await customers_repo.get(session, customer_id) is None:
+async def get_ledger(
+    session: AsyncSession, principal: Principal, customer_id: str, limit: int, cursor: str | None
+) -> LedgerPage:
+    member = await customers_repo.get(session, customer_id)
+    if member is None:
         raise NotFound(f"no member {customer_id}")
+    await check_sees(session, principal, member)
     before = decode_cursor(cursor)
     if before is not None and not before.isdigit():
         raise InvalidInput.at("cursor", "not a cursor this API returned")
@@ -112,8 +125,9 @@ async def redeem_points(
 ) -> PointsMovement:
     """Redeem points for money at the point value; refused while the balance is short."""
     member, rules = await get_member(session, customer_id, for_update=True)
+    await check_sees(session, principal, member)
     if member.balance < body.points:
-        raise Conflict(
+        raise InsufficientBalance(
             f"the balance ({member.balance:.2f}) is short of {body.points:.2f} points",
             extra={"balance": f"{member.balance:.2f}"},
         )

@@ -11,7 +11,6 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.errors import NotFound
 from app.domain.loyalty.refunds import RefundableLine, RefundRequest, reverse
 from app.models import Refund
 from app.models.base import new_id
@@ -20,7 +19,9 @@ from app.models.loyalty.purchases import PurchaseLineRecord, RefundCreate, Refun
 from app.repositories.loyalty import customers as customers_repo
 from app.repositories.loyalty import purchases as purchases_repo
 from app.services.integration.api_keys import Principal
+from app.services.loyalty.access import seen_purchase
 from app.services.loyalty.ledger import Movement, apply_movement
+from app.services.loyalty.refund_reads import refund_public
 from app.services.loyalty.rules import load_rules
 
 
@@ -28,10 +29,7 @@ async def refund_purchase(
     session: AsyncSession, principal: Principal, transaction_id: str, body: RefundCreate, now: datetime
 ) -> RefundPublic:
     """Reverse the points of a full or partial refund with the purchase's own X and rebate."""
-    found = await purchases_repo.get(session, transaction_id)
-    if found is None:
-        raise NotFound(f"no transaction {transaction_id}")
-    principal.check_store(found.store_id)
+    found = await seen_purchase(session, principal, transaction_id)  # another store's: 404
     locked = await customers_repo.get_with_version(
         session, found.customer_id, for_update=True, include_deleted=True
     )
@@ -87,14 +85,7 @@ async def refund_purchase(
         "reversed_points": purchase.reversed_points + r.points,
     }
     await purchases_repo.record_refund(session, refund, purchase_tally, tallies)
-    return RefundPublic.model_validate(
-        {
-            **refund.model_dump(),
-            "transaction_id": purchase.id,
-            "balance": refund.balance_after,
-            "lifetime_points": refund.lifetime_after,
-        }
-    )
+    return refund_public(refund)
 
 
 def _refundable(line: PurchaseLineRecord) -> RefundableLine:

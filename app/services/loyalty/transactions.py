@@ -8,12 +8,12 @@ MultiXacts for the foreign-key checks on a hot member.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from app.domain.errors import DuplicateReceipt, FieldProblem, InvalidInput, NotFound
 from app.domain.loyalty.grading import grade
 from app.domain.loyalty.points_settings import Phase
 from app.domain.loyalty.settlement import LineInput, Settlement, settle_purchase
@@ -22,6 +22,7 @@ from app.models.loyalty.customers import CustomerRecord
 from app.models.loyalty.ledger import EntryKind
 from app.models.loyalty.purchases import (
     QuotePublic,
+    RefundPublic,
     TransactionCreate,
     TransactionLinePublic,
     TransactionPage,
@@ -29,9 +30,12 @@ from app.models.loyalty.purchases import (
 )
 from app.repositories.loyalty import purchases as purchases_repo
 from app.services.integration.api_keys import Principal
+from app.services.loyalty.access import seen_purchase
 from app.services.loyalty.ledger import Movement, apply_movement
 from app.services.loyalty.points import get_member
+from app.services.loyalty.refund_reads import refunds_of
 from app.services.loyalty.rules import Rules
+from app.services.loyalty.stores import require_store
 from app.services.pagination import decode_cursor, encode_cursor
 
 
@@ -95,6 +99,7 @@ def _line_rows(purchase_id: str, body: TransactionCreate, settlement: Settlement
 async def quote_purchase(session: AsyncSession, principal: Principal, body: TransactionCreate) -> QuotePublic:
     """What posting would give now (rebate, payable, points, tier after), with nothing saved."""
     principal.check_store(body.store_id)
+    await require_store(session, body.store_id)
     member, rules = await _member(session, body.customer_id, for_update=False)
     inputs = _line_inputs(rules, body)
     s = _settle(member, rules, inputs)
@@ -120,14 +125,18 @@ async def quote_purchase(session: AsyncSession, principal: Principal, body: Tran
 async def post_purchase(
     session: AsyncSession, principal: Principal, body: TransactionCreate, now: datetime
 ) -> TransactionPublic:
-    """Settle, earn, re-grade and record a purchase in the caller's one transaction."""
+    """Settle, earn, re-grade and record a purchase in the caller's one transaction.
+
+    Any member may buy at any active store; `occurred_at` is kept and answered in UTC.
+    """
     principal.check_store(body.store_id)
+    await require_store(session, body.store_id)
     member, rules = await _member(session, body.customer_id, for_update=True)
     inputs = _line_inputs(rules, body)
     s = _settle(member, rules, inputs)
     purchase_id = new_id("txn")
     member_changes: dict[str, object] = {"purchase_count": member.purchase_count + 1}
-    occurred_at = body.occurred_at or now
+    occurred_at = (body.occurred_at or now).astimezone(UTC)
     if member.last_purchase_at is None or occurred_at > member.last_purchase_at:
         member_changes["last_purchase_at"] = occurred_at
     if member.phase == Phase.development:
@@ -172,43 +181,62 @@ async def post_purchase(
     lines = _line_rows(purchase_id, body, s)
     if not await purchases_repo.insert_purchase(session, purchase, lines):
         existing = await purchases_repo.find_receipt(session, body.store_id, body.external_id)
-        raise Conflict(  # rolls back the member's totals and the ledger entry written above
+        raise DuplicateReceipt(  # rolls back the member's totals and the ledger entry written above
             f"receipt {body.external_id} of store {body.store_id} was already posted",
             extra={"existing_id": existing or ""},
         )
-    return _public(purchase, lines)
+    return _public(purchase, lines, [])
 
 
-def _public(p: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]) -> TransactionPublic:
-    """The response for a purchase, from its row (or the values just inserted) and its lines."""
+def _public(
+    p: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], refunds: Sequence[RefundPublic]
+) -> TransactionPublic:
+    """The response for a purchase, from its row (or the values just inserted), lines and refunds."""
     return TransactionPublic.model_validate(
         {
             **p,
             "balance": p["balance_after"],
             "lifetime_points": p["lifetime_after"],
             "lines": lines,
+            "refunds": refunds,
         }
     )
 
 
-async def get_transaction(session: AsyncSession, transaction_id: str) -> TransactionPublic:
-    purchase = await purchases_repo.get(session, transaction_id)
-    if purchase is None:
-        raise NotFound(f"no transaction {transaction_id}")
+async def get_transaction(
+    session: AsyncSession, principal: Principal, transaction_id: str
+) -> TransactionPublic:
+    purchase = await seen_purchase(session, principal, transaction_id)
     lines = await purchases_repo.lines_of(session, [purchase.id])
-    return _public(purchase.model_dump(), [ln.model_dump() for ln in lines[purchase.id]])
+    refunds = await refunds_of(session, [purchase.id])
+    return _public(
+        purchase.model_dump(), [ln.model_dump() for ln in lines[purchase.id]], refunds[purchase.id]
+    )
 
 
 async def list_transactions(
-    session: AsyncSession, *, customer_id: str | None, store_id: str | None, limit: int, cursor: str | None
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    customer_id: str | None,
+    store_id: str | None,
+    limit: int,
+    cursor: str | None,
 ) -> TransactionPage:
+    """Newest first; a store-bound key lists only its store's (another store's filter finds none)."""
     after = decode_cursor(cursor)
+    if principal.store_id is not None:
+        if store_id not in (None, principal.store_id):
+            return TransactionPage(items=[], next_cursor=None)
+        store_id = principal.store_id
     found = await purchases_repo.page(
         session, customer_id=customer_id, store_id=store_id, limit=limit + 1, after_id=after
     )
     page = list(found[:limit])
-    lines = await purchases_repo.lines_of(session, [p.id for p in page]) if page else {}
-    items = [_public(p.model_dump(), [ln.model_dump() for ln in lines[p.id]]) for p in page]
+    ids = [p.id for p in page]
+    lines = await purchases_repo.lines_of(session, ids) if page else {}
+    refunds = await refunds_of(session, ids) if page else {}
+    items = [_public(p.model_dump(), [ln.model_dump() for ln in lines[p.id]], refunds[p.id]) for p in page]
     return TransactionPage(
         items=items, next_cursor=encode_cursor(page[-1].id) if len(found) > limit else None
     )

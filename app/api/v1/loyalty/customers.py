@@ -49,13 +49,13 @@ async def create_customer(
         principal,
         idempotency_key,
         body,
-        lambda s: service.create_customer(s, body, allow_duplicate=allow_duplicate, now=utcnow()),
+        lambda s: service.create_customer(s, principal, body, allow_duplicate=allow_duplicate, now=utcnow()),
     )
 
 
 @router.get("", response_model=CustomerPage, responses=problems(401, 403, 422, 503))
 async def list_customers(
-    _principal: MembersRead,
+    principal: MembersRead,
     uow: UoW,
     q: Annotated[
         str | None,
@@ -78,13 +78,13 @@ async def list_customers(
         sales_rep=sales_rep,
         store_id=store_id,
     )
-    return await uow.read(lambda s: service.search_customers(s, filters, limit, cursor, utcnow()))
+    return await uow.read(lambda s: service.search_customers(s, principal, filters, limit, cursor, utcnow()))
 
 
 @router.get("/{customer_id}", response_model=CustomerPublic, responses=problems(401, 403, 404, 422, 503))
-async def get_customer(customer_id: CustomerId, _principal: MembersRead, uow: UoW) -> CustomerPublic:
+async def get_customer(customer_id: CustomerId, principal: MembersRead, uow: UoW) -> CustomerPublic:
     """One member with its tier, phase and lifecycle stage."""
-    return await uow.read(lambda s: service.get_customer(s, customer_id, utcnow()))
+    return await uow.read(lambda s: service.get_customer(s, principal, customer_id, utcnow()))
 
 
 @router.patch(
@@ -95,18 +95,20 @@ async def get_customer(customer_id: CustomerId, _principal: MembersRead, uow: Uo
 async def update_customer(
     customer_id: CustomerId,
     body: CustomerUpdate,
-    _principal: MembersWrite,
+    principal: MembersWrite,
     uow: UoW,
     allow_duplicate: AllowDuplicate = False,
 ) -> CustomerPublic:
     """Change only the fields sent; balances, tier and history are never set by hand."""
     return await uow.run(
-        lambda s: service.update_customer(s, customer_id, body, allow_duplicate=allow_duplicate, now=utcnow())
+        lambda s: service.update_customer(
+            s, principal, customer_id, body, allow_duplicate=allow_duplicate, now=utcnow()
+        )
     )
 
 
 @router.delete("/{customer_id}", status_code=204, responses=problems(401, 403, 404, 422, 503))
-async def delete_customer(customer_id: CustomerId, _principal: MembersWrite, uow: UoW) -> Response:
+async def delete_customer(customer_id: CustomerId, principal: MembersWrite, uow: UoW) -> Response:
     """Soft delete: the member leaves the API; its purchases and ledger stay for audit."""
-    await uow.run(lambda s: service.delete_customer(s, customer_id, utcnow()))
+    await uow.run(lambda s: service.delete_customer(s, principal, customer_id, utcnow()))
     return Response(status_code=204)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
-from app.api.deps import Admin, Cursor, IdempotencyKey, Limit, MembersRead, PointsWrite, UoW, create_once
+from app.api.deps import Admin, Cursor, IdempotencyKey, Limit, MemberReader, PointsWrite, UoW, create_once
 from app.errors import problems
 from app.models.base import utcnow
 from app.models.loyalty.ledger import (
@@ -25,23 +25,23 @@ CustomerId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.get("/tier", response_model=TierStatus, responses=problems(401, 403, 404, 422, 503))
-async def get_customer_tier(customer_id: CustomerId, _principal: MembersRead, uow: UoW) -> TierStatus:
+async def get_customer_tier(customer_id: CustomerId, principal: MemberReader, uow: UoW) -> TierStatus:
     """The mobile app's call: tier, rebate, balance, points to the next tier, allowed services."""
-    return await uow.read(lambda s: service.get_tier_status(s, customer_id))
+    return await uow.read(lambda s: service.get_tier_status(s, principal, customer_id))
 
 
 @router.get("/points", response_model=PointsPublic, responses=problems(401, 403, 404, 422, 503))
-async def get_customer_points(customer_id: CustomerId, _principal: MembersRead, uow: UoW) -> PointsPublic:
+async def get_customer_points(customer_id: CustomerId, principal: MemberReader, uow: UoW) -> PointsPublic:
     """Balance and lifetime blended, profit and consumption points (running totals, no scan)."""
-    return await uow.read(lambda s: service.get_points(s, customer_id))
+    return await uow.read(lambda s: service.get_points(s, principal, customer_id))
 
 
 @router.get("/points/ledger", response_model=LedgerPage, responses=problems(401, 403, 404, 422, 503))
 async def list_customer_ledger(
-    customer_id: CustomerId, _principal: MembersRead, uow: UoW, limit: Limit = 50, cursor: Cursor = None
+    customer_id: CustomerId, principal: MemberReader, uow: UoW, limit: Limit = 50, cursor: Cursor = None
 ) -> LedgerPage:
     """Every entry with its components (Zt, Zu, X, rebate, tiers), newest first."""
-    return await uow.read(lambda s: service.get_ledger(s, customer_id, limit, cursor))
+    return await uow.read(lambda s: service.get_ledger(s, principal, customer_id, limit, cursor))
 
 
 @router.post(

@@ -13,12 +13,13 @@ from app.models.base import utcnow
 from app.models.loyalty.purchases import (
     QuotePublic,
     RefundCreate,
+    RefundPage,
     RefundPublic,
     TransactionCreate,
     TransactionPage,
     TransactionPublic,
 )
-from app.services.loyalty import refunds
+from app.services.loyalty import refund_reads, refunds
 from app.services.loyalty import transactions as service
 
 router = APIRouter(prefix="/transactions", tags=["transactions"])
@@ -40,7 +41,8 @@ async def create_transaction(
 ) -> JSONResponse:
     """Post a purchase: tier rebate, payable, points and re-grade in one database transaction.
 
-    409 with `existing_id` when the same `(store_id, external_id)` was already posted.
+    409 `duplicate_receipt` with `existing_id` when the same `(store_id, external_id)` was already
+    posted; 403 `store_not_allowed` when a store-bound key posts for another store.
     """
     return await create_once(
         request,
@@ -60,17 +62,17 @@ async def quote_transaction(body: TransactionCreate, principal: TransactionsWrit
 
 @router.get("", response_model=TransactionPage, responses=problems(401, 403, 422, 503))
 async def list_transactions(
-    _principal: MembersRead,
+    principal: MembersRead,
     uow: UoW,
     customer_id: Annotated[str | None, Query(max_length=64)] = None,
     store_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> TransactionPage:
-    """Posted purchases, newest first, optionally of one member or store."""
+    """Posted purchases, newest first, optionally of one member or store (a store-bound key: its own)."""
     return await uow.read(
         lambda s: service.list_transactions(
-            s, customer_id=customer_id, store_id=store_id, limit=limit, cursor=cursor
+            s, principal, customer_id=customer_id, store_id=store_id, limit=limit, cursor=cursor
         )
     )
 
@@ -79,10 +81,20 @@ async def list_transactions(
     "/{transaction_id}", response_model=TransactionPublic, responses=problems(401, 403, 404, 422, 503)
 )
 async def get_transaction(
-    transaction_id: TransactionId, _principal: MembersRead, uow: UoW
+    transaction_id: TransactionId, principal: MembersRead, uow: UoW
 ) -> TransactionPublic:
-    """A posted purchase with its lines, points and what has been refunded."""
-    return await uow.read(lambda s: service.get_transaction(s, transaction_id))
+    """A posted purchase with its lines, points as posted (`balance_after`) and its refunds."""
+    return await uow.read(lambda s: service.get_transaction(s, principal, transaction_id))
+
+
+@router.get(
+    "/{transaction_id}/refunds", response_model=RefundPage, responses=problems(401, 403, 404, 422, 503)
+)
+async def list_refunds(
+    transaction_id: TransactionId, principal: MembersRead, uow: UoW, limit: Limit = 50, cursor: Cursor = None
+) -> RefundPage:
+    """The purchase's refunds, oldest first; amounts are money paid back (paid amounts)."""
+    return await uow.read(lambda s: refund_reads.list_refunds(s, principal, transaction_id, limit, cursor))
 
 
 @router.post(
@@ -99,7 +111,11 @@ async def create_refund(
     uow: UoW,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Refund lines by amount, or everything still unrefunded with `{}`; points are reversed."""
+    """Refund lines by the money paid back, or everything still unrefunded with `{}`; points are reversed.
+
+    Amounts are paid amounts (after the rebate), at most a line's `paid` less what was refunded.
+    409 `nothing_to_refund` when nothing is left.
+    """
     return await create_once(
         request,
         uow,
