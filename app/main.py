@@ -94,23 +94,27 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             responses = operation.get("responses", {})
             if "422" in responses:
                 responses["422"] = errors.problems(422)[422]
-    _document_access(app, schema)
+    _document_access(schema)
     app.openapi_schema = schema
     return schema
 
 
-def _document_access(app: FastAPI, schema: dict[str, Any]) -> None:
+def _document_access(schema: dict[str, Any]) -> None:
     """Each operation's required scope, read from its `require` dependency (never by hand).
 
     Any authenticated operation may answer 404 to a member token, so 404 is documented on all.
     """
-    for route in app.routes:
-        access = access_of(route.dependant) if isinstance(route, APIRoute) else None
-        if access is None:
-            continue
-        assert isinstance(route, APIRoute)
-        for method in route.methods or ():
-            operation = schema["paths"][route.path_format][method.lower()]
+    accesses = {
+        route.name: access
+        for router in ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute) and (access := access_of(route.dependant)) is not None
+    }
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            access = accesses.get(operation.get("operationId"))
+            if access is None:
+                continue
             operation["x-required-scope"] = access.scope.value
             operation["x-store-bound-keys"] = access.store_bound
             operation["x-member-token"] = access.member_token

@@ -1,0 +1,233 @@
+"""Authorization matrix: every operation × every kind of caller answers the documented status.
+
+Callers: an unrestricted admin; an admin bound to dealer-01; a dealer-01 POS key
+(transactions:write); an unrestricted members:read key; a dealer-02 key with every
+non-admin scope; a revoked admin key; a member token of member A. The objects acted on
+belong to dealer-01 (member A, its purchase P), so dealer-02 must not see them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.main import app as served_app
+from app.models.integration.api_keys import Scope
+from tests.conftest import make_key
+from tests.helpers import line, new_member, post, purchase
+
+CALLERS = ["admin", "store_admin", "pos", "reader", "other_store", "revoked", "member_token"]
+
+
+@dataclass
+class World:
+    client: httpx.AsyncClient
+    keys: dict[str, dict[str, str]]
+    member: str
+    purchase: str
+    n: int = 0
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.keys["admin"]
+
+    def fresh(self, prefix: str) -> str:
+        self.n += 1
+        return f"{prefix}-{self.n}"
+
+
+Prepare = Callable[[World], Awaitable[tuple[str, Any]]]
+
+
+def fixed(path: str, body: Any = None) -> Prepare:
+    async def prepare(w: World) -> tuple[str, Any]:
+        return path.format(m=w.member, p=w.purchase), body
+
+    return prepare
+
+
+async def _fresh_member(w: World) -> tuple[str, Any]:
+    member = await new_member(w.client, w.admin, store_id="dealer-01")
+    return f"/v1/customers/{member['id']}", None
+
+
+async def _fresh_key(w: World) -> tuple[str, Any]:
+    body = {"name": "victim", "scopes": ["members:read"], "store_id": "dealer-01"}
+    created = (await w.client.post("/v1/api-keys", json=body, headers=w.admin)).json()
+    return f"/v1/api-keys/{created['id']}", None
+
+
+async def _fresh_token(w: World) -> tuple[str, Any]:
+    created = (await w.client.post(f"/v1/customers/{w.member}/tokens", json={}, headers=w.admin)).json()
+    return f"/v1/customers/{w.member}/tokens/{created['id']}", None
+
+
+async def _new_purchase(w: World) -> tuple[str, Any]:
+    return "/v1/transactions", purchase(w.member, line("parts", "100.00"), external_id=w.fresh("M"))
+
+
+async def _new_service_type(w: World) -> tuple[str, Any]:
+    code = w.fresh("svc").replace("-", "_")
+    return "/v1/service-types", {
+        "code": code,
+        "name": "x",
+        "category": "x",
+        "average_margin": "0.2",
+        "points_weight": "1",
+    }
+
+
+async def _new_store(w: World) -> tuple[str, Any]:
+    return "/v1/stores", {"code": w.fresh("shop"), "name": "New shop"}
+
+
+async def _current(w: World, path: str) -> tuple[str, Any]:
+    body = (await w.client.get(path, headers=w.admin)).json()
+    if path == "/v1/points/settings":
+        body = {k: v for k, v in body.items() if not k.startswith("y_") and k != "updated_at"}
+    return path, body
+
+
+NEW_MEMBER = {"name": "N", "store_id": "dealer-01"}
+ADJUSTMENT = {"points": "1.00", "reason": "r"}
+PARTIAL_REFUND = {"lines": [{"line_no": 1, "amount": "1.00"}]}
+STORE_KEY = {"name": "k", "scopes": ["members:read"], "store_id": "dealer-01"}
+QUOTE = purchase("{m}", line("parts", "1.00"))
+
+# operation: method, what to call, expected status per caller in CALLERS order:
+#            admin store_admin pos reader other_store revoked member_token
+MATRIX: dict[str, tuple[str, Prepare, tuple[int, ...]]] = {
+    "create_customer": ("POST", fixed("/v1/customers", NEW_MEMBER),
+        (201, 201, 403, 403, 403, 401, 404)),
+    "list_customers": ("GET", fixed("/v1/customers"),
+        (200, 200, 403, 200, 200, 401, 404)),
+    "get_customer": ("GET", fixed("/v1/customers/{m}"),
+        (200, 200, 403, 200, 404, 401, 404)),
+    "update_customer": ("PATCH", fixed("/v1/customers/{m}", {"notes": "n"}),
+        (200, 200, 403, 403, 404, 401, 404)),
+    "delete_customer": ("DELETE", _fresh_member,
+        (204, 204, 403, 403, 404, 401, 404)),
+    "get_customer_tier": ("GET", fixed("/v1/customers/{m}/tier"),
+        (200, 200, 403, 200, 404, 401, 200)),
+    "get_customer_points": ("GET", fixed("/v1/customers/{m}/points"),
+        (200, 200, 403, 200, 404, 401, 200)),
+    "list_customer_ledger": ("GET", fixed("/v1/customers/{m}/points/ledger"),
+        (200, 200, 403, 200, 404, 401, 200)),
+    "create_redemption": ("POST", fixed("/v1/customers/{m}/points/redemptions", {"points": "1.00"}),
+        (201, 201, 403, 403, 404, 401, 404)),
+    "create_adjustment": ("POST", fixed("/v1/customers/{m}/points/adjustments", ADJUSTMENT),
+        (201, 403, 403, 403, 403, 401, 404)),
+    "create_transaction": ("POST", _new_purchase,
+        (201, 201, 201, 403, 403, 401, 404)),
+    "quote_transaction": ("POST", fixed("/v1/transactions/quote", QUOTE),
+        (200, 200, 200, 403, 403, 401, 404)),
+    "list_transactions": ("GET", fixed("/v1/transactions"),
+        (200, 200, 403, 200, 200, 401, 404)),
+    "get_transaction": ("GET", fixed("/v1/transactions/{p}"),
+        (200, 200, 403, 200, 404, 401, 404)),
+    "list_refunds": ("GET", fixed("/v1/transactions/{p}/refunds"),
+        (200, 200, 403, 200, 404, 401, 404)),
+    "create_refund": ("POST", fixed("/v1/transactions/{p}/refunds", PARTIAL_REFUND),
+        (201, 201, 201, 403, 404, 401, 404)),
+    "get_tiers": ("GET", fixed("/v1/tiers"),
+        (200, 200, 403, 200, 200, 401, 404)),
+    "replace_tiers": ("PUT", lambda w: _current(w, "/v1/tiers"),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "list_service_types": ("GET", fixed("/v1/service-types"),
+        (200, 200, 403, 200, 200, 401, 404)),
+    "create_service_type": ("POST", _new_service_type,
+        (201, 403, 403, 403, 403, 401, 404)),
+    "update_service_type": ("PATCH", fixed("/v1/service-types/parts", {"name": "Parts"}),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "get_points_settings": ("GET", fixed("/v1/points/settings"),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "replace_points_settings": ("PUT", lambda w: _current(w, "/v1/points/settings"),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "list_points_settings_changes": ("GET", fixed("/v1/points/settings/history"),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "list_stores": ("GET", fixed("/v1/stores"),
+        (200, 200, 403, 200, 200, 401, 404)),
+    "get_store": ("GET", fixed("/v1/stores/dealer-01"),
+        (200, 200, 403, 200, 404, 401, 404)),
+    "create_store": ("POST", _new_store,
+        (201, 403, 403, 403, 403, 401, 404)),
+    "update_store": ("PATCH", fixed("/v1/stores/dealer-03", {"region": "South"}),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "create_api_key": ("POST", fixed("/v1/api-keys", STORE_KEY),
+        (201, 201, 403, 403, 403, 401, 404)),
+    "list_api_keys": ("GET", fixed("/v1/api-keys"),
+        (200, 200, 403, 403, 403, 401, 404)),
+    "revoke_api_key": ("DELETE", _fresh_key,
+        (200, 200, 403, 403, 403, 401, 404)),
+    "create_member_token": ("POST", fixed("/v1/customers/{m}/tokens", {}),
+        (201, 201, 403, 201, 404, 401, 404)),
+    "list_member_tokens": ("GET", fixed("/v1/customers/{m}/tokens"),
+        (200, 200, 403, 200, 404, 401, 404)),
+    "revoke_member_token": ("DELETE", _fresh_token,
+        (200, 200, 403, 200, 404, 401, 404)),
+}  # fmt: skip
+
+
+def test_the_matrix_covers_every_authenticated_operation() -> None:
+    operations = {
+        op["operationId"]
+        for item in served_app.openapi()["paths"].values()
+        for op in item.values()
+        if "x-required-scope" in op
+    }
+    assert operations == set(MATRIX), "add a row to MATRIX for each new operation"
+
+
+async def _world(client: httpx.AsyncClient, app: FastAPI) -> World:
+    admin = await make_key(app)
+    member = await new_member(client, admin, store_id="dealer-01")
+    posted = await post(client, admin, purchase(member["id"], line("parts", "5000.00")))
+    assert posted.status_code == 201, posted.text
+    revoked_key = (
+        await client.post("/v1/api-keys", json={"name": "gone", "scopes": ["admin"]}, headers=admin)
+    ).json()
+    assert (await client.delete(f"/v1/api-keys/{revoked_key['id']}", headers=admin)).status_code == 200
+    token = (await client.post(f"/v1/customers/{member['id']}/tokens", json={}, headers=admin)).json()
+    every = [Scope.members_read, Scope.members_write, Scope.transactions_write, Scope.points_write]
+    keys = {
+        "admin": admin,
+        "store_admin": await make_key(app, Scope.admin, store_id="dealer-01"),
+        "pos": await make_key(app, Scope.transactions_write, store_id="dealer-01"),
+        "reader": await make_key(app, Scope.members_read),
+        "other_store": await make_key(app, *every, store_id="dealer-02"),
+        "revoked": {"Authorization": f"Bearer {revoked_key['key']}"},
+        "member_token": {"Authorization": f"Bearer {token['token']}"},
+    }
+    return World(client, keys, member["id"], posted.json()["id"])
+
+
+def _filled(body: Any, member: str) -> Any:
+    if isinstance(body, dict):
+        return {k: _filled(v, member) for k, v in body.items()}
+    if isinstance(body, list):
+        return [_filled(v, member) for v in body]
+    return member if body == "{m}" else body
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+async def test_authorization_matrix(client: httpx.AsyncClient, app: FastAPI, caller: str) -> None:
+    world = await _world(client, app)
+    column = CALLERS.index(caller)
+    wrong = []
+    for name, (method, prepare, expected) in MATRIX.items():
+        path, body = await prepare(world)
+        if name == "quote_transaction":
+            body = {**_filled(body, world.member), "external_id": world.fresh("Q")}
+        response = await client.request(method, path, json=body, headers=world.keys[caller])
+        if response.status_code != expected[column]:
+            wrong.append(
+                f"{name}: {response.status_code} (expected {expected[column]}) {response.text[:160]}"
+            )
+        if response.status_code >= 400:
+            assert response.headers["content-type"] == "application/problem+json", name
+    assert wrong == []
