@@ -48,3 +48,36 @@ def test_embedded_default_seeds_once_and_keeps_its_secret(tmp_path: Path) -> Non
     assert (tmp_path / "crm.db.secret").stat().st_mode & 0o077 == 0
     key = crm("api-keys", "create", "--name", "x", "--scopes", "admin", env=env).strip().splitlines()[-1]
     assert key.startswith("lk_")
+
+
+def test_cli_keys_name_a_known_store_and_valid_scopes(tmp_path: Path) -> None:
+    env = {"CRM_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'crm.db'}", "CRM_SECRET_KEY": ""}
+    seeded = crm("seed", env=env)
+    assert "demo stores added: 3" in seeded
+    out = crm(
+        "api-keys",
+        "create",
+        "--name",
+        "pos",
+        "--scopes",
+        "transactions:write",
+        "--store",
+        "dealer-02",
+        env=env,
+    )
+    assert "store=dealer-02" in out
+    for args, message in [
+        (["--scopes", "members:read", "--store", "ghost"], "no store ghost"),
+        (["--scopes", "root"], "root"),
+        (["--scopes", "admin", "--store", "a/b"], "store_id"),
+    ]:
+        result = subprocess.run(
+            [sys.executable, "-m", "app.cli", "api-keys", "create", "--name", "x", *args],
+            env={**os.environ, **env},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
+    assert "dealer-02" in crm("api-keys", "list", env=env)

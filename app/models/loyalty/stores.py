@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import ConfigDict, StringConstraints
+from pydantic import ConfigDict, StrictBool, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime
@@ -36,7 +36,7 @@ class StoreCreate(RequestModel):
     code: StoreCode
     name: str = Field(min_length=1, max_length=200)
     region: str | None = Field(default=None, min_length=1, max_length=100)
-    active: bool = True
+    active: StrictBool = True
 
 
 class StoreUpdate(RequestModel):
@@ -44,7 +44,7 @@ class StoreUpdate(RequestModel):
 
     name: str = Field(default=None, min_length=1, max_length=200)
     region: str | None = Field(default=None, min_length=1, max_length=100)
-    active: bool = Field(
+    active: StrictBool = Field(
         default=None, description="An inactive store takes no new purchases, members or keys."
     )
 
