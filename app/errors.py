@@ -211,8 +211,8 @@ def install(app: FastAPI) -> None:
 _DESCRIPTIONS = {
     400: "Bad request",
     401: "Missing or invalid API key",
-    403: "The API key lacks the scope or store for this call",
-    404: "Not found",
+    403: "The API key lacks the scope (`missing_scope`) or acts for another store (`store_not_allowed`)",
+    404: "Not found, or not visible to this caller (another store's, or beyond a member token's member)",
     405: "Method not allowed",
     409: "Conflict with the current state (duplicate, short balance, in progress)",
     413: "Request body too large",

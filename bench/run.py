@@ -150,8 +150,9 @@ def main() -> int:
     sh(
         PY,
         "-c",
-        "import asyncio; from app.cli import _run; from app.services.seed import seed_catalogue; "
-        "from app.models.base import utcnow; _run(lambda s: seed_catalogue(s, utcnow()))",
+        "from app.cli import _run; from app.services.seed import seed_catalogue, seed_stores; "
+        "from app.models.base import utcnow; _run(lambda s: seed_catalogue(s, utcnow())); "
+        "_run(lambda s: seed_stores(s, utcnow()))",
         env=env,
     )
     psql(bench_dsn, "-v", f"members={MEMBERS}", "-v", f"history={HISTORY}", "-f", str(HERE / "seed.sql"))

@@ -6,7 +6,6 @@ missing, demo members only into an empty member list, so running it twice change
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -68,12 +67,10 @@ DEMO_PURCHASES: list[tuple[int, list[tuple[str, str, str | None]]]] = [
 SEED_PRINCIPAL = Principal(key_id="seed", name="crm seed", scopes=frozenset({"admin"}), store_id=None)
 
 
-async def seed_stores(session: AsyncSession, now: datetime, codes: Sequence[str] | None = None) -> int:
-    """The demo stores (or those of `codes`) that do not exist yet; returns how many were added."""
+async def seed_stores(session: AsyncSession, now: datetime) -> int:
+    """The demo stores that do not exist yet; returns how many were added."""
     added = 0
     for code, name, region in DEMO_STORES:
-        if codes is not None and code not in codes:
-            continue
         values = {
             "code": code,
             "name": name,

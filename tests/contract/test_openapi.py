@@ -85,3 +85,14 @@ def test_money_and_rates_are_strings_never_numbers() -> None:
 def test_timestamps_are_date_time() -> None:
     public = resolve({"$ref": "#/components/schemas/TransactionPublic"})
     assert public["properties"]["created_at"]["format"] == "date-time"
+
+
+@pytest.mark.parametrize(("path", "method", "op"), OPERATIONS, ids=lambda v: v if isinstance(v, str) else "")
+def test_each_operation_states_its_scope(path: str, method: str, op: dict[str, Any]) -> None:
+    if path == "/healthz":
+        assert "x-required-scope" not in op
+        return
+    scope = op["x-required-scope"]
+    assert f"Requires scope `{scope}`" in op["description"]
+    assert {"401", "403", "404"} <= set(op["responses"])
+    assert op["x-member-token"] == (path.endswith(("/tier", "/points", "/points/ledger")) and method == "get")
