@@ -38,8 +38,9 @@ async def test_create_read_list_and_update(client: httpx.AsyncClient, admin: dic
         if not cursor:
             break
     assert seen == ["dealer-01", "dealer-02", "dealer-03", "dealer-09"]
-    bad = await client.get("/v1/stores", params={"cursor": "zz"}, headers=admin)
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
+    for tampered in ("zz", "MDA", "ZmY"):  # not hex; hex of NUL; hex of a byte that is not UTF-8
+        bad = await client.get("/v1/stores", params={"cursor": tampered}, headers=admin)
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor", tampered
 
 
 async def test_bad_store_fields_are_refused(client: httpx.AsyncClient, admin: dict[str, str]) -> None:

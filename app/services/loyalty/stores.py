@@ -6,12 +6,13 @@ purchases can still be refunded, but it can be named by no new purchase, quote, 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import DuplicateStore, InvalidInput, NotFound
-from app.models.loyalty.stores import StoreCreate, StorePage, StorePublic, StoreUpdate
+from app.models.loyalty.stores import STORE_CODE, StoreCreate, StorePage, StorePublic, StoreUpdate
 from app.repositories.loyalty import stores as repo
 from app.services.pagination import decode_cursor, encode_cursor
 
@@ -31,9 +32,12 @@ def _after(cursor: str | None) -> str | None:
     if text is None:
         return None
     try:
-        return bytes.fromhex(text).decode()
+        code = bytes.fromhex(text).decode()
     except ValueError:
-        raise InvalidInput.at("cursor", "not a cursor this API returned") from None
+        code = ""
+    if not re.fullmatch(STORE_CODE, code):
+        raise InvalidInput.at("cursor", "not a cursor this API returned")
+    return code
 
 
 async def list_stores(session: AsyncSession, only: str | None, limit: int, cursor: str | None) -> StorePage:
