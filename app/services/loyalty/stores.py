@@ -17,13 +17,13 @@ from app.repositories.loyalty import stores as repo
 from app.services.pagination import decode_cursor, encode_cursor
 
 
-async def require_store(session: AsyncSession, code: str, field: str = "store_id") -> None:
-    """Refuse a request naming an unknown or inactive store, naming the field (422)."""
+async def require_store(session: AsyncSession, code: str) -> None:
+    """Refuse a request whose `store_id` names an unknown or inactive store (422 on `store_id`)."""
     store = await repo.get(session, code)
     if store is None:
-        raise InvalidInput.at(field, f"no store {code}; create it with POST /v1/stores")
+        raise InvalidInput.at("store_id", f"no store {code}; create it with POST /v1/stores")
     if not store.active:
-        raise InvalidInput.at(field, f"store {code} is inactive")
+        raise InvalidInput.at("store_id", f"store {code} is inactive")
 
 
 def _after(cursor: str | None) -> str | None:
