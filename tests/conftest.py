@@ -73,7 +73,7 @@ def is_postgres(database_url: str) -> bool:
 
 @pytest.fixture(scope="session")
 async def app(migrated: str) -> AsyncIterator[FastAPI]:
-    application = create_app(Settings(database_url=migrated, secret_key=SECRET))
+    application = create_app(Settings(database_url=migrated, secret_key=SECRET, worker_in_serve=False))
     async with application.router.lifespan_context(application):
         yield application
 
@@ -92,7 +92,7 @@ async def reset(request: pytest.FixtureRequest) -> None:
         await session.execute(
             text(
                 "UPDATE points_settings SET x_development = 8000, x_maintenance = 8000, point_value = 100, "
-                "liability_warning = 10000000, liability_critical = 25000000, liability_target = 15000000"
+                "liability_warning = 10000000, liability_critical = 25000000, liability_target = 7500000"
             )
         )
         await seed.seed_catalogue(session, utcnow())

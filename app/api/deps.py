@@ -88,6 +88,7 @@ MembersRead = Annotated[Principal, Depends(require(Scope.members_read))]
 MembersWrite = Annotated[Principal, Depends(require(Scope.members_write))]
 TransactionsWrite = Annotated[Principal, Depends(require(Scope.transactions_write))]
 PointsWrite = Annotated[Principal, Depends(require(Scope.points_write))]
+FinanceRead = Annotated[Principal, Depends(require(Scope.finance_read))]
 Admin = Annotated[Principal, Depends(require(Scope.admin))]
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size (default 50, max 500).")]

@@ -1,24 +1,38 @@
 """SQLModel tables and their Create/Update/Public schemas; importing it registers every table."""
 
 from app.models.base import metadata
+from app.models.finance.alerts import Alert
+from app.models.finance.liability import FinanceSettingsRow, LiabilityState, LiabilityStripe
+from app.models.finance.settlements import Settlement, SettlementEvent, SettlementItem
+from app.models.finance.vouchers import Voucher
 from app.models.integration.api_keys import ApiKey
 from app.models.integration.idempotency import IdempotencyRecord
+from app.models.jobs import Job
 from app.models.loyalty.catalogue import PointsSettingsChange, PointsSettingsRow, ServiceType, Tier
 from app.models.loyalty.customers import Customer
 from app.models.loyalty.ledger import LedgerEntry
 from app.models.loyalty.purchases import Purchase, PurchaseLine, Refund
 
 __all__ = [
+    "Alert",
     "ApiKey",
     "Customer",
+    "FinanceSettingsRow",
     "IdempotencyRecord",
+    "Job",
     "LedgerEntry",
+    "LiabilityState",
+    "LiabilityStripe",
     "PointsSettingsChange",
     "PointsSettingsRow",
     "Purchase",
     "PurchaseLine",
     "Refund",
     "ServiceType",
+    "Settlement",
+    "SettlementEvent",
+    "SettlementItem",
     "Tier",
+    "Voucher",
     "metadata",
 ]
