@@ -113,7 +113,7 @@ async def totals(session: AsyncSession) -> Totals:
         func.coalesce(func.sum(t.c.positive_members), 0),
     )
     row = (await session.execute(query)).one()
-    return Totals(_cents(row[0]), _cents(row[1]), int(row[2]))
+    return Totals(Decimal(row[0]), Decimal(row[1]), int(row[2]))  # sums keep the Cents type
 
 
 async def stripes(session: AsyncSession) -> dict[int, Totals]:

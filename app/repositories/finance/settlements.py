@@ -73,7 +73,7 @@ async def summary(session: AsyncSession, settlement_id: str) -> Summary:
         func.coalesce(func.max(items_t.c.position), 0),
     ).where(items_t.c.settlement_id == settlement_id)
     row = (await session.execute(query)).one()
-    return Summary(int(row[0]), Decimal(int(row[1])).scaleb(-2), Decimal(int(row[2])).scaleb(-2), int(row[3]))
+    return Summary(int(row[0]), Decimal(row[1]), Decimal(row[2]), int(row[3]))  # sums keep the Cents type
 
 
 async def add_event(session: AsyncSession, values: dict[str, Any]) -> None:
