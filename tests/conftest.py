@@ -129,7 +129,13 @@ def _free_port() -> int:
 def server(migrated: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `crm serve` on the test database; yields its base URL."""
     port = _free_port()
-    env = {**os.environ, "CRM_DATABASE_URL": migrated, "CRM_SECRET_KEY": SECRET}
+    # Its background worker is off: tests that need one start their own.
+    env = {
+        **os.environ,
+        "CRM_DATABASE_URL": migrated,
+        "CRM_SECRET_KEY": SECRET,
+        "CRM_WORKER_IN_SERVE": "false",
+    }
     log = tmp_path_factory.mktemp("server") / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
