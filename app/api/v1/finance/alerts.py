@@ -9,8 +9,15 @@ from fastapi import APIRouter, Path, Query
 from app.api.deps import Cursor, FinanceRead, Limit, UoW
 from app.errors import problems
 from app.models.base import utcnow
-from app.models.finance.alerts import AlertKind, AlertNote, AlertPage, AlertPublic, AlertStatus, Severity
-from app.models.types import TimestampIn
+from app.models.finance.alerts import (
+    AlertKind,
+    AlertNote,
+    AlertPage,
+    AlertPublic,
+    AlertStatus,
+    Severity,
+    TimestampQuery,
+)
 from app.repositories.finance.alerts import AlertFilters
 from app.services.finance import alerts as service
 
@@ -26,7 +33,7 @@ async def list_alerts(
     severity: Severity | None = None,
     status: AlertStatus | None = None,
     customer_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
-    since: Annotated[TimestampIn | None, Query(description="Raised at or after (RFC 3339).")] = None,
+    since: Annotated[TimestampQuery | None, Query(description="Raised at or after (RFC 3339).")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> AlertPage:
