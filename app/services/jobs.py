@@ -49,6 +49,12 @@ async def complete(session: AsyncSession, job: Job, worker_id: str, now: datetim
     await repo.finish(session, job.id, worker_id, {"status": JobStatus.done.value, "finished_at": now})
 
 
+async def release(session: AsyncSession, job: Job, worker_id: str, now: datetime) -> None:
+    """Hand an unfinished job back (the worker is stopping): any worker may resume it at once."""
+    values = {"status": JobStatus.queued.value, "lease_until": None, "run_after": now}
+    await repo.finish(session, job.id, worker_id, values)
+
+
 async def fail(session: AsyncSession, job: Job, worker_id: str, error: str, now: datetime) -> None:
     """Retry later (1, 2, 4 … minutes) until MAX_ATTEMPTS, then give up and keep the error."""
     values: dict[str, Any] = {"last_error": error[:2000], "lease_until": None}

@@ -21,6 +21,10 @@ class LeaseLost(Exception):
     """Another worker took the job over: stop without touching it."""
 
 
+class Interrupted(Exception):
+    """The worker is stopping: hand the job back, unfinished, for any worker to resume."""
+
+
 async def run_settlement(worker: Worker, job: Job) -> None:
     """Settle member after member, one transaction each, renewing the lease with each."""
     settlement_id = str(job.payload["settlement_id"])
@@ -34,7 +38,9 @@ async def run_settlement(worker: Worker, job: Job) -> None:
         return await settle_next(session, run, utcnow())
 
     while await worker.db.run(step):
-        worker.settled_one()
+        worker.stepped()
+        if worker.stopping:
+            raise Interrupted(job.id)
     await worker.db.run(lambda s: finish_run(s, run, utcnow()))
 
 

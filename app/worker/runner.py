@@ -23,7 +23,7 @@ from app.services import jobs
 from app.services.finance.liability import check_liability
 from app.services.integration.idempotency import purge_idempotency_records
 from app.settings import Settings
-from app.worker.handlers import HANDLERS, LeaseLost
+from app.worker.handlers import HANDLERS, Interrupted, LeaseLost
 
 log = logging.getLogger("app.worker")
 
@@ -35,13 +35,18 @@ class Worker:
         self.db = db
         self.settings = settings
         self.id = f"{socket.gethostname()[:30]}-{os.getpid()}-{new_id('w')[-6:]}"
-        self.items_settled = 0
+        self.steps = 0
+        self._stop: asyncio.Event | None = None
 
-    def settled_one(self) -> None:
-        """Count a settled member; the test fault hook ends the process abruptly here."""
-        self.items_settled += 1
+    @property
+    def stopping(self) -> bool:
+        return self._stop is not None and self._stop.is_set()
+
+    def stepped(self) -> None:
+        """Count a member settled (or skipped); the test fault hook ends the process abruptly here."""
+        self.steps += 1
         limit = self.settings.worker_exit_after_items
-        if limit is not None and self.items_settled >= limit:
+        if limit is not None and self.steps >= limit:
             log.warning("worker %s exits after %d settled members (fault injection)", self.id, limit)
             os._exit(17)
 
@@ -58,6 +63,9 @@ class Worker:
         except LeaseLost:
             log.warning("job %s was taken over by another worker", job.id)
             return True
+        except Interrupted:
+            await self.db.run(lambda s: jobs.release(s, job, self.id, utcnow()))
+            return True
         except Exception as exc:
             log.exception("job %s (%s) failed", job.id, job.kind)
             error = repr(exc)
@@ -67,10 +75,12 @@ class Worker:
         return True
 
     async def run_until_idle(self) -> int:
-        """Run due jobs until none is left (the CLI's `--once` and the tests)."""
+        """Run due jobs until none is left, then the periodic work once (`crm worker --once`, tests)."""
         count = 0
         while await self.run_one():
             count += 1
+        await self.periodic()
+        await self.purge()
         return count
 
     async def periodic(self) -> None:
@@ -85,6 +95,7 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop` is set: due jobs first, then the periodic checks, then a short sleep."""
         log.info("worker %s started", self.id)
+        self._stop = stop
         next_check = next_purge = 0.0
         while not stop.is_set():
             try:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import Conflict, NotFound
 from app.models import Alert
-from app.models.base import new_id
+from app.models.base import new_id, utcnow
 from app.models.finance.alerts import (
     AlertKind,
     AlertPage,
@@ -41,15 +41,19 @@ async def raise_alert(
     severity: Severity,
     cause: AlertCause,
     figures: dict[str, Any],
-    now: datetime,
-    *,
-    message: str,
     dedupe_key: str | None = None,
+    *,
+    now: datetime | None = None,
+    message: str | None = None,
 ) -> str | None:
     """Record an alert in the caller's transaction; None when `dedupe_key` was raised before.
 
-    `figures` are the numbers at this moment, as JSON values (decimal strings for money).
+    Any area may call it (P&L checks, member rules). `figures` are the numbers at this
+    moment as JSON values (decimal strings for money); `dedupe_key` makes raising
+    idempotent (one `pnl.margin_low` per period and scope, say).
     """
+    now = now or utcnow()
+    message = message or f"{kind.value} ({severity.value})"
     alert_id = new_id("alr")
     values = {
         "id": alert_id,

@@ -63,7 +63,7 @@ async def _act_on(
                 session, Trigger.critical, None, "liability crossed critical", None, cause.id, now
             )
         message = f"points liability {numbers['liability']} reached the {crossed.value} threshold"
-        await raise_alert(session, kind, severity, cause, numbers | extra, now, message=message)
+        await raise_alert(session, kind, severity, cause, numbers | extra, now=now, message=message)
 
 
 async def on_movement(
@@ -94,7 +94,7 @@ async def on_movement(
             Severity.info,
             cause,
             {"tier_before": tier_before, "tier_after": tier_after, "balance": f"{balance_after:.2f}"},
-            now,
+            now=now,
             message=f"member {customer_id} moved from {tier_before} to {tier_after}",
         )
 

@@ -51,31 +51,46 @@ def voucher_code() -> str:
 
 
 async def start_run(session: AsyncSession, settlement_id: str, now: datetime) -> Run | None:
-    """Mark the run started (or resumed); None when it is already completed."""
+    """Mark the run started, fixing its target, point value and minimum (or resume it as it was).
+
+    None when there is nothing to do: the run is completed (or unknown).
+    """
     found = await repo.get(session, settlement_id, for_update=True)
     if found is None or found.status == SettlementStatus.completed:
         return None
-    if found.status == SettlementStatus.queued:
-        settings = (await load_rules(session)).settings
-        target = found.target if found.target is not None else settings.liability_target
-        points = (await liability_repo.totals(session)).positive_points
-        values = {
-            "status": SettlementStatus.running.value,
-            "started_at": now,
-            "target": target,
-            "point_value": settings.point_value,
-            "min_balance": await settle_min_balance(session),
-            "liability_before": money(points, settings.point_value),
-        }
-        await repo.update_fields(session, settlement_id, values)
-        found = found.model_copy(update=values)
-        await audit(
-            session, settlement_id, "started", {"liability": f"{values['liability_before']:.2f}"}, now
-        )
-    else:
+    target, point_value, min_balance = found.target, found.point_value, found.min_balance
+    if (
+        found.status == SettlementStatus.running
+        and target is not None
+        and point_value is not None
+        and min_balance is not None
+    ):
         await audit(session, settlement_id, "resumed", {}, now)
-    assert found.target is not None and found.point_value is not None and found.min_balance is not None
-    return Run(found.id, found.target, found.point_value, found.min_balance)
+        return Run(found.id, target, point_value, min_balance)
+    settings = (await load_rules(session)).settings
+    run = Run(
+        found.id,
+        found.target if found.target is not None else settings.liability_target,
+        settings.point_value,
+        await settle_min_balance(session),
+    )
+    before = money((await liability_repo.totals(session)).positive_points, run.point_value)
+    values = {
+        "status": SettlementStatus.running.value,
+        "started_at": now,
+        "target": run.target,
+        "point_value": run.point_value,
+        "min_balance": run.min_balance,
+        "liability_before": before,
+    }
+    await repo.update_fields(session, settlement_id, values)
+    detail = {
+        "liability": f"{before:.2f}",
+        "target": f"{run.target:.2f}",
+        "min_balance": f"{run.min_balance:.2f}",
+    }
+    await audit(session, settlement_id, "started", detail, now)
+    return run
 
 
 async def settle_next(session: AsyncSession, run: Run, now: datetime) -> bool:
@@ -158,7 +173,7 @@ async def finish_run(session: AsyncSession, run: Run, now: datetime) -> None:
         Severity.info,
         AlertCause(CauseType.settlement, run.id),
         numbers,
-        now,
+        f"settlement.completed:{run.id}",
+        now=now,
         message=f"settlement {run.id} paid {done.members} members {numbers['amount']}",
-        dedupe_key=f"settlement.completed:{run.id}",
     )
