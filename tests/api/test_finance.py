@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -321,3 +322,25 @@ async def test_worker_purges_old_idempotency_records(
     await _worker(app).purge()
     again = await client.post("/v1/customers", json=body | {"email": "k@example.com"}, headers=admin | key)
     assert again.status_code == 201 and again.json()["id"] != first.json()["id"]
+
+
+async def test_a_stopping_worker_hands_its_job_back(
+    app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    await _settings(client, admin, liability_warning="100000.00", liability_critical="200000.00")
+    for _ in range(2):
+        await _buy(client, admin, (await new_member(client, admin, phase="maintenance"))["id"])
+    run = (await client.post("/v1/settlements", json={"target": "0"}, headers=admin)).json()
+
+    class StopsAfterOneStep(Worker):
+        def stepped(self) -> None:
+            super().stepped()
+            stop.set()  # as SIGTERM would, mid-run
+
+    stop = asyncio.Event()
+    await StopsAfterOneStep(app.state.db, Settings(worker_in_serve=False)).run(stop)
+    midway = (await client.get(f"/v1/settlements/{run['id']}", headers=admin)).json()
+    assert midway["status"] == "running" and len(midway["items"]) == 1
+    assert await _worker(app).run_until_idle() == 1  # released, so taken at once: no lease to wait out
+    done = (await client.get(f"/v1/settlements/{run['id']}", headers=admin)).json()
+    assert done["status"] == "completed" and len(done["items"]) == 2
