@@ -208,22 +208,24 @@ async def test_alert_lifecycle_filters_and_pages(
 ) -> None:
     await _settings(client, admin)
     await client.put(
-        "/v1/finance/settings", json={"settle_min_balance": "0", "tier_change_alerts": True}, headers=admin
-    )
-    await client.put(
         "/v1/tiers",
         json={
             "tiers": [
                 {"code": "standard", "name": "S", "threshold": "0", "rebate_rate": "0"},
                 {"code": "silver", "name": "Si", "threshold": "400", "rebate_rate": "0"},
+                {"code": "gold", "name": "G", "threshold": "1000", "rebate_rate": "0"},
             ]
         },
         headers=admin,
     )
     m = await new_member(client, admin, phase="maintenance")
-    await _buy(client, admin, m["id"], 3)
+    await _buy(client, admin, m["id"], 1)  # to silver: tier alerts are off by default
+    assert await _alerts(client, admin) == []
+    switch = {"settle_min_balance": "0", "tier_change_alerts": True}
+    assert (await client.put("/v1/finance/settings", json=switch, headers=admin)).json()["tier_change_alerts"]
+    await _buy(client, admin, m["id"], 2)  # to gold, and past the warning
     [tier] = await _alerts(client, admin, kind="tier.changed")
-    assert tier["figures"]["tier_after"] == "silver" and tier["customer_id"] == m["id"]
+    assert tier["figures"]["tier_after"] == "gold" and tier["customer_id"] == m["id"]
     assert len(await _alerts(client, admin, customer_id=m["id"])) == 2
     page = (await client.get("/v1/alerts", params={"limit": 1}, headers=admin)).json()
     rest = (
