@@ -346,3 +346,17 @@ async def test_a_stopping_worker_hands_its_job_back(
     assert await _worker(app).run_until_idle() == 1  # released, so taken at once: no lease to wait out
     done = (await client.get(f"/v1/settlements/{run['id']}", headers=admin)).json()
     assert done["status"] == "completed" and len(done["items"]) == 2
+
+
+async def test_workers_side_by_side_claim_different_jobs(app: FastAPI, is_postgres: bool) -> None:
+    now = utcnow()
+    ids = {await app.state.db.run(lambda s: enqueue(s, "nothing", {}, now)) for _ in range(2)}
+    async with app.state.db.unit_of_work() as first:
+        mine = await claim(first.session, "w1", now)  # leased and still locked by an open transaction
+        if is_postgres:  # the second worker skips the locked job instead of waiting for it
+            other = await asyncio.wait_for(app.state.db.run(lambda s: claim(s, "w2", now)), timeout=5)
+            await first.commit()
+        else:  # SQLite: one writer at a time, so the second claims after the first commits
+            await first.commit()
+            other = await app.state.db.run(lambda s: claim(s, "w2", now))
+    assert mine is not None and other is not None and {mine.id, other.id} == ids
