@@ -86,6 +86,46 @@ def cmd_seed(_args: argparse.Namespace) -> None:
         print(key)
 
 
+def cmd_worker(args: argparse.Namespace) -> None:
+    """Run background jobs and periodic checks until SIGTERM or Ctrl-C (`--once`: drain and stop)."""
+    import signal
+
+    from app.worker.runner import Worker
+
+    settings = get_settings()
+    if settings.is_sqlite:
+        upgrade(settings.database_url)
+
+    async def main() -> None:
+        engine = create_engine(settings)
+        try:
+            worker = Worker(Database(create_sessionmaker(engine), settings.write_retries), settings)
+            if args.once:
+                print(f"ran {await worker.run_until_idle()} jobs")
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            await worker.run(stop)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
+
+
+def cmd_verify(_args: argparse.Namespace) -> None:
+    """Recompute balances, lifetime figures and liability stripes from the ledger; exit 1 on drift."""
+    from app.services.finance.verify import verify
+
+    report = _run(verify)
+    for line in report.drift:
+        print(line)
+    print(f"checked {report.members} members: {len(report.drift) or 'no'} drift")
+    if report.drift:
+        raise SystemExit(1)
+
+
 def cmd_openapi(args: argparse.Namespace) -> None:
     """Write the served contract to openapi/openapi.json (or check that it is current)."""
     from app.main import app, openapi_text
@@ -135,6 +175,12 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply pending migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("seed", help="default catalogue, tiers and demo data").set_defaults(func=cmd_seed)
+    worker = sub.add_parser("worker", help="run background jobs (settlements) and periodic checks")
+    worker.add_argument("--once", action="store_true", help="run the due jobs, then stop")
+    worker.set_defaults(func=cmd_worker)
+    sub.add_parser("verify", help="recompute totals from the ledger; exit 1 on drift").set_defaults(
+        func=cmd_verify
+    )
     contract = sub.add_parser("openapi", help="write (or --check) openapi/openapi.json")
     contract.add_argument("--path", default="openapi/openapi.json")
     contract.add_argument("--check", action="store_true")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,7 @@ from app.api.v1 import ROUTERS
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.uow import Database
 from app.settings import Settings, get_settings, resolve_secret_key
+from app.worker.runner import Worker
 
 API_DESCRIPTION = """Profit-aware loyalty and customer management for dealerships and retailers.
 
@@ -45,9 +47,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         app.state.db = Database(create_sessionmaker(engine), settings.write_retries)
         app.state.secret_key = resolve_secret_key(settings)
+        stop = asyncio.Event()
+        worker = (
+            asyncio.create_task(Worker(app.state.db, settings).run(stop))
+            if settings.worker_in_serve
+            else None
+        )
         try:
             yield
         finally:
+            stop.set()
+            if worker is not None:
+                await worker
             await engine.dispose()
 
     app = FastAPI(

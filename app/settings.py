@@ -22,6 +22,16 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     # Attempts of a use case that lost a serialization or deadlock race before answering 503.
     write_retries: int = 5
+    # Background work (app/worker): also run inside `crm serve` unless turned off.
+    worker_in_serve: bool = True
+    worker_poll_seconds: float = 1.0
+    # How often the worker re-checks the liability against the thresholds (a crossing whose
+    # alert was lost with a crash is raised then).
+    liability_check_seconds: float = 30.0
+    # Idempotency-Key records older than this are purged; a key reused later is a new request.
+    idempotency_retention_hours: int = 72
+    # Fault injection for tests: the worker process exits abruptly after settling this many members.
+    worker_exit_after_items: int | None = None
 
     @property
     def is_sqlite(self) -> bool:

@@ -74,7 +74,7 @@ def is_postgres(database_url: str) -> bool:
 
 @pytest.fixture(scope="session")
 async def app(migrated: str) -> AsyncIterator[FastAPI]:
-    application = create_app(Settings(database_url=migrated, secret_key=SECRET))
+    application = create_app(Settings(database_url=migrated, secret_key=SECRET, worker_in_serve=False))
     async with application.router.lifespan_context(application):
         yield application
 
@@ -93,7 +93,7 @@ async def reset(request: pytest.FixtureRequest) -> None:
         await session.execute(
             text(
                 "UPDATE points_settings SET x_development = 8000, x_maintenance = 8000, point_value = 100, "
-                "liability_warning = 10000000, liability_critical = 25000000, liability_target = 15000000"
+                "liability_warning = 10000000, liability_critical = 25000000, liability_target = 7500000"
             )
         )
         await seed.seed_catalogue(session, utcnow())
@@ -133,7 +133,13 @@ def _free_port() -> int:
 def server(migrated: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `crm serve` on the test database; yields its base URL."""
     port = _free_port()
-    env = {**os.environ, "CRM_DATABASE_URL": migrated, "CRM_SECRET_KEY": SECRET}
+    # Its background worker is off: tests that need one start their own.
+    env = {
+        **os.environ,
+        "CRM_DATABASE_URL": migrated,
+        "CRM_SECRET_KEY": SECRET,
+        "CRM_WORKER_IN_SERVE": "false",
+    }
     log = tmp_path_factory.mktemp("server") / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(

@@ -147,6 +147,8 @@ TransactionsWrite = Annotated[Principal, Depends(require(Scope.transactions_writ
 PointsWrite = Annotated[Principal, Depends(require(Scope.points_write))]
 StoreAdmin = Annotated[Principal, Depends(require(Scope.admin))]
 Admin = Annotated[Principal, Depends(require(Scope.admin, store_bound=False))]
+# Finance figures are group-wide: a store-bound key never reads them.
+FinanceRead = Annotated[Principal, Depends(require(Scope.finance_read, store_bound=False))]
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size (default 50, max 500).")]
 Cursor = Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")]

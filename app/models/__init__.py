@@ -1,9 +1,14 @@
 """SQLModel tables and their Create/Update/Public schemas; importing it registers every table."""
 
 from app.models.base import metadata
+from app.models.finance.alerts import Alert
+from app.models.finance.liability import FinanceSettingsRow, LiabilityState, LiabilityStripe
+from app.models.finance.settlements import Settlement, SettlementEvent, SettlementItem
+from app.models.finance.vouchers import Voucher
 from app.models.integration.api_keys import ApiKey
 from app.models.integration.idempotency import IdempotencyRecord
 from app.models.integration.member_tokens import MemberToken
+from app.models.jobs import Job
 from app.models.loyalty.catalogue import PointsSettingsChange, PointsSettingsRow, ServiceType, Tier
 from app.models.loyalty.customers import Customer
 from app.models.loyalty.ledger import LedgerEntry
@@ -11,10 +16,15 @@ from app.models.loyalty.purchases import Purchase, PurchaseLine, Refund
 from app.models.loyalty.stores import Store
 
 __all__ = [
+    "Alert",
     "ApiKey",
     "Customer",
+    "FinanceSettingsRow",
     "IdempotencyRecord",
+    "Job",
     "LedgerEntry",
+    "LiabilityState",
+    "LiabilityStripe",
     "MemberToken",
     "PointsSettingsChange",
     "PointsSettingsRow",
@@ -22,7 +32,11 @@ __all__ = [
     "PurchaseLine",
     "Refund",
     "ServiceType",
+    "Settlement",
+    "SettlementEvent",
+    "SettlementItem",
     "Store",
     "Tier",
+    "Voucher",
     "metadata",
 ]

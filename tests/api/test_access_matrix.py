@@ -18,6 +18,8 @@ from fastapi import FastAPI
 
 from app.main import app as served_app
 from app.models.integration.api_keys import Scope
+from app.settings import Settings
+from app.worker.runner import Worker
 from tests.conftest import make_key
 from tests.helpers import line, new_member, post, purchase
 
@@ -30,6 +32,9 @@ class World:
     keys: dict[str, dict[str, str]]
     member: str
     purchase: str
+    alert: str
+    settlement: str
+    vouchers: list[str]
     n: int = 0
 
     @property
@@ -46,7 +51,7 @@ Prepare = Callable[[World], Awaitable[tuple[str, Any]]]
 
 def fixed(path: str, body: Any = None) -> Prepare:
     async def prepare(w: World) -> tuple[str, Any]:
-        return path.format(m=w.member, p=w.purchase), body
+        return path.format(m=w.member, p=w.purchase, a=w.alert, s=w.settlement, v=w.vouchers), body
 
     return prepare
 
@@ -88,7 +93,7 @@ async def _new_store(w: World) -> tuple[str, Any]:
 
 async def _current(w: World, path: str) -> tuple[str, Any]:
     body = (await w.client.get(path, headers=w.admin)).json()
-    if path == "/v1/points/settings":
+    if path in ("/v1/points/settings", "/v1/finance/settings"):
         body = {k: v for k, v in body.items() if not k.startswith("y_") and k != "updated_at"}
     return path, body
 
@@ -170,6 +175,36 @@ MATRIX: dict[str, tuple[str, Prepare, tuple[int, ...]]] = {
         (200, 200, 403, 200, 404, 401, 404)),
     "revoke_member_token": ("DELETE", _fresh_token,
         (200, 200, 403, 200, 404, 401, 404)),
+    "get_liability": ("GET", fixed("/v1/finance/liability"),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "get_finance_settings": ("GET", fixed("/v1/finance/settings"),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "replace_finance_settings": ("PUT", lambda w: _current(w, "/v1/finance/settings"),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "list_alerts": ("GET", fixed("/v1/alerts"),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "get_alert": ("GET", fixed("/v1/alerts/{a}"),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "acknowledge_alert": ("POST", fixed("/v1/alerts/{a}/ack", {"note": "seen"}),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "resolve_alert": ("POST", fixed("/v1/alerts/{a}/resolve", {"note": "done"}),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "list_settlements": ("GET", fixed("/v1/settlements"),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "get_settlement": ("GET", fixed("/v1/settlements/{s}"),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "preview_settlement": ("POST", fixed("/v1/settlements/preview", {"target": "0"}),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "create_settlement": ("POST", fixed("/v1/settlements", {"target": "0", "reason": "matrix"}),
+        (201, 403, 403, 403, 403, 401, 404)),
+    "get_voucher": ("GET", fixed("/v1/vouchers/{v[0]}"),
+        (200, 200, 403, 200, 404, 401, 404)),
+    "use_voucher": ("POST", fixed("/v1/vouchers/{v[0]}/use", {"store_id": "dealer-01"}),
+        (201, 201, 201, 403, 403, 401, 404)),
+    "void_voucher": ("POST", fixed("/v1/vouchers/{v[1]}/void", {"reason": "lost"}),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "list_customer_vouchers": ("GET", fixed("/v1/customers/{m}/vouchers"),
+        (200, 200, 403, 200, 404, 401, 404)),
 }  # fmt: skip
 
 
@@ -186,6 +221,18 @@ def test_the_matrix_covers_every_authenticated_operation() -> None:
 async def _world(client: httpx.AsyncClient, app: FastAPI) -> World:
     admin = await make_key(app)
     member = await new_member(client, admin, store_id="dealer-01")
+    second = await new_member(client, admin, store_id="dealer-01")
+    for someone in (member, second):  # settled below: a voucher each
+        bought = await post(client, admin, purchase(someone["id"], line("parts", "5000.00")))
+        assert bought.status_code == 201, bought.text
+    settled = await client.post("/v1/settlements", json={"target": "0"}, headers=admin)
+    assert settled.status_code == 201, settled.text
+    await Worker(app.state.db, Settings(worker_in_serve=False)).run_until_idle()
+    vouchers = [
+        (await client.get(f"/v1/customers/{m['id']}/vouchers", headers=admin)).json()["items"][0]["code"]
+        for m in (member, second)
+    ]
+    [alert] = (await client.get("/v1/alerts", headers=admin)).json()["items"]
     posted = await post(client, admin, purchase(member["id"], line("parts", "5000.00")))
     assert posted.status_code == 201, posted.text
     revoked_key = (
@@ -203,7 +250,7 @@ async def _world(client: httpx.AsyncClient, app: FastAPI) -> World:
         "revoked": {"Authorization": f"Bearer {revoked_key['key']}"},
         "member_token": {"Authorization": f"Bearer {token['token']}"},
     }
-    return World(client, keys, member["id"], posted.json()["id"])
+    return World(client, keys, member["id"], posted.json()["id"], alert["id"], settled.json()["id"], vouchers)
 
 
 def _filled(body: Any, member: str) -> Any:

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from app.api.v1.finance import alerts, liability, settlements, vouchers
 from app.api.v1.integration import api_keys, member_tokens
 from app.api.v1.loyalty import customers, points, service_types, settings, stores, tiers, transactions
 
@@ -17,5 +18,9 @@ ROUTERS: list[APIRouter] = [
         stores,
         api_keys,
         member_tokens,
+        liability,
+        alerts,
+        settlements,
+        vouchers,
     )
 ]

@@ -7,6 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from app.domain.errors import FieldProblem, InvalidInput
+from app.domain.finance.liability import Thresholds, threshold_problems
 from app.domain.money import ONE
 
 
@@ -43,11 +44,6 @@ def validate_settings(s: PointsSettings) -> None:
         problems.append(FieldProblem("point_value", "must be greater than 0"))
     if s.liability_warning <= 0:
         problems.append(FieldProblem("liability_warning", "must be greater than 0"))
-    if s.liability_critical <= s.liability_warning:
-        problems.append(FieldProblem("liability_critical", "must be greater than liability_warning"))
-    if not 0 < s.liability_target < s.liability_critical:
-        problems.append(
-            FieldProblem("liability_target", "must be greater than 0 and below liability_critical")
-        )
+    problems += threshold_problems(Thresholds(s.liability_warning, s.liability_critical, s.liability_target))
     if problems:
         raise InvalidInput("the points settings are invalid", errors=problems)

@@ -174,7 +174,7 @@ class PointsSettingsIn(RequestModel):
                     "point_value": "0.01",
                     "liability_warning": "100000.00",
                     "liability_critical": "250000.00",
-                    "liability_target": "150000.00",
+                    "liability_target": "75000.00",
                 }
             ]
         },

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import IdempotencyRecord
@@ -29,3 +31,10 @@ async def complete(session: AsyncSession, api_key_id: str, key: str, status_code
         .where(t.c.api_key_id == api_key_id, t.c.key == key)
         .values(status_code=status_code, body=body)
     )
+
+
+async def purge_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Forget keys claimed before `cutoff`; returns how many."""
+    t = tables.idempotency_record
+    result = await session.execute(delete(t).where(t.c.created_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -69,3 +70,8 @@ async def run_idempotent(
     kept = {k: v for k, v in body.items() if k not in secret_fields}
     await repo.complete(session, api_key_id, key, status, orjson.dumps(kept).decode())
     return Outcome(status, body, replayed=False)
+
+
+async def purge_idempotency_records(session: AsyncSession, now: datetime, retention: timedelta) -> int:
+    """Drop records older than the retention: a key reused after that is a new request."""
+    return await repo.purge_before(session, now - retention)

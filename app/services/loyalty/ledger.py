@@ -3,7 +3,8 @@
 Callers hold the member's row lock (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's
 `BEGIN IMMEDIATE` holds the database write lock), so the totals are computed from the
 locked row and written as absolute values in the same transaction as the entry. The
-unique `(customer_id, entry_no)` refuses any write that skipped the lock.
+unique `(customer_id, entry_no)` refuses any write that skipped the lock. The liability's
+striped running totals move in the same transaction (`services.finance.liability`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from app.models.loyalty.customers import CustomerRecord
 from app.models.loyalty.ledger import EntryKind
 from app.repositories.loyalty import customers as customers_repo
 from app.repositories.loyalty import ledger as ledger_repo
+from app.services.finance.liability import on_movement
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,9 @@ async def apply_movement(
             "updated_at": now,
             **move.member_changes,
         },
+    )
+    await on_movement(
+        session, member.id, member.balance, balance, member.tier, tier_after, move.transaction_id, now
     )
     entry_id = new_id("led")
     entry = {

@@ -1,0 +1,35 @@
+"""The points liability now, and the finance settings (settlement minimum, tier-change alerts)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.api.deps import Admin, FinanceRead, UoW
+from app.errors import problems
+from app.models.base import utcnow
+from app.models.finance.liability import FinanceSettingsIn, FinanceSettingsPublic, LiabilityPublic
+from app.services.finance import liability as service
+
+router = APIRouter(prefix="/finance", tags=["finance"])
+
+
+@router.get("/liability", response_model=LiabilityPublic, responses=problems(401, 403, 503))
+async def get_liability(_principal: FinanceRead, uow: UoW) -> LiabilityPublic:
+    """The outstanding liability (money and points), the thresholds and the band: no scan of members."""
+    return await uow.read(service.get_liability)
+
+
+@router.get("/settings", response_model=FinanceSettingsPublic, responses=problems(401, 403, 503))
+async def get_finance_settings(_principal: Admin, uow: UoW) -> FinanceSettingsPublic:
+    """The minimum balance a forced settlement pays out, and whether tier changes raise alerts."""
+    return await uow.read(service.get_finance_settings)
+
+
+@router.put(
+    "/settings", response_model=FinanceSettingsPublic, responses=problems(401, 403, 413, 415, 422, 503)
+)
+async def replace_finance_settings(
+    body: FinanceSettingsIn, _principal: Admin, uow: UoW
+) -> FinanceSettingsPublic:
+    """Replace both settings."""
+    return await uow.run(lambda s: service.replace_finance_settings(s, body, utcnow()))

@@ -1,0 +1,1 @@
+"""Finance: liability, alerts, settlements and vouchers."""

@@ -1,0 +1,152 @@
+"""The points liability, always current: striped running totals written with every movement.
+
+`on_movement` runs inside the ledger movement's transaction (the member's row is locked):
+one upsert adds the change to the member's stripe and reads the liability and the band last
+acted on. Only when the band differs does it try to move the state row with a conditional
+write; the one transaction that wins raises the alert (and, at critical, queues a forced
+settlement for the worker), so a crossing raises exactly one alert however many purchases
+cross together. A crossing lost with a crash, or missed because two uncommitted purchases
+could not see each other, is raised by the worker's periodic `check_liability`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.finance.liability import Band, Thresholds, band, crossed_upward, delta, money, stripe_of
+from app.models.finance.alerts import AlertKind, CauseType, Severity
+from app.models.finance.liability import FinanceSettingsIn, FinanceSettingsPublic, LiabilityPublic
+from app.models.finance.settlements import Trigger
+from app.repositories.finance import liability as repo
+from app.services.finance.alerts import AlertCause, raise_alert
+from app.services.finance.settlements import enqueue_settlement
+from app.services.loyalty.rules import load_rules
+
+DEFAULT_SETTLE_MIN_BALANCE = Decimal("0.00")
+
+
+def figures(points: Decimal, point_value: Decimal, t: Thresholds) -> dict[str, str]:
+    """The liability figures an alert keeps, as decimal strings."""
+    return {
+        "liability": f"{money(points, point_value):.2f}",
+        "positive_points": f"{points:.2f}",
+        "point_value": format(point_value.normalize(), "f"),
+        "warning": f"{t.warning:.2f}",
+        "critical": f"{t.critical:.2f}",
+        "target": f"{t.target:.2f}",
+    }
+
+
+async def _act_on(
+    session: AsyncSession,
+    observed: Band,
+    points: Decimal,
+    point_value: Decimal,
+    t: Thresholds,
+    cause: AlertCause,
+    now: datetime,
+) -> None:
+    """Move the state to the liability's band; the winner raises what was crossed upward."""
+    new = band(money(points, point_value), t)
+    if new == observed or not await repo.transition(session, observed, new, now):
+        return
+    numbers = figures(points, point_value, t)
+    for crossed in crossed_upward(observed, new):
+        severity = Severity.critical if crossed is Band.critical else Severity.warning
+        kind = AlertKind.liability_critical if crossed is Band.critical else AlertKind.liability_warning
+        extra: dict[str, str] = {}
+        if crossed is Band.critical:
+            extra["settlement_id"] = await enqueue_settlement(
+                session, Trigger.critical, None, "liability crossed critical", None, cause.id, now
+            )
+        message = f"points liability {numbers['liability']} reached the {crossed.value} threshold"
+        await raise_alert(session, kind, severity, cause, numbers | extra, now=now, message=message)
+
+
+async def on_movement(
+    session: AsyncSession,
+    customer_id: str,
+    balance_before: Decimal,
+    balance_after: Decimal,
+    tier_before: str,
+    tier_after: str,
+    transaction_id: str | None,
+    now: datetime,
+) -> None:
+    """Keep the totals with a member's balance change; act on a crossing or a tier change."""
+    change = delta(balance_before, balance_after)
+    if change.is_zero:
+        return
+    seen = await repo.record(session, stripe_of(customer_id), change)
+    cause = (
+        AlertCause(CauseType.transaction, transaction_id, customer_id)
+        if transaction_id
+        else AlertCause(CauseType.customer, customer_id, customer_id)
+    )
+    await _act_on(session, seen.state, seen.positive_points, seen.point_value, seen.thresholds, cause, now)
+    if seen.tier_change_alerts and tier_before != tier_after:
+        await raise_alert(
+            session,
+            AlertKind.tier_changed,
+            Severity.info,
+            cause,
+            {"tier_before": tier_before, "tier_after": tier_after, "balance": f"{balance_after:.2f}"},
+            now=now,
+            message=f"member {customer_id} moved from {tier_before} to {tier_after}",
+        )
+
+
+async def check_liability(session: AsyncSession, now: datetime) -> Band:
+    """The periodic check: put the state in the liability's band, raising any crossing missed."""
+    rules = await load_rules(session)
+    s = rules.settings
+    t = Thresholds(s.liability_warning, s.liability_critical, s.liability_target)
+    totals = await repo.totals(session)
+    await _act_on(
+        session,
+        await repo.state(session),
+        totals.positive_points,
+        s.point_value,
+        t,
+        AlertCause(CauseType.check),
+        now,
+    )
+    return await repo.state(session)
+
+
+async def get_liability(session: AsyncSession) -> LiabilityPublic:
+    rules = await load_rules(session)
+    s = rules.settings
+    t = Thresholds(s.liability_warning, s.liability_critical, s.liability_target)
+    totals = await repo.totals(session)
+    value = money(totals.positive_points, s.point_value)
+    return LiabilityPublic(
+        liability=value,
+        positive_points=totals.positive_points,
+        total_points=totals.total_points,
+        members_with_balance=totals.positive_members,
+        point_value=s.point_value,
+        warning=t.warning,
+        critical=t.critical,
+        target=t.target,
+        state=band(value, t),
+    )
+
+
+async def get_finance_settings(session: AsyncSession) -> FinanceSettingsPublic:
+    row = await repo.get_settings(session)
+    if row is None:
+        return FinanceSettingsPublic(
+            settle_min_balance=DEFAULT_SETTLE_MIN_BALANCE, tier_change_alerts=False, updated_at=None
+        )
+    return FinanceSettingsPublic.model_validate(row, from_attributes=True)
+
+
+async def replace_finance_settings(
+    session: AsyncSession, body: FinanceSettingsIn, now: datetime
+) -> FinanceSettingsPublic:
+    await repo.put_settings(session, {**body.model_dump(), "updated_at": now})
+    return FinanceSettingsPublic(**body.model_dump(), updated_at=now)

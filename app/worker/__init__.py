@@ -1,0 +1,1 @@
+"""Background work: leased jobs and periodic checks, run by `crm worker` or inside `crm serve`."""
