@@ -1,6 +1,7 @@
 """SQLModel tables and their Create/Update/Public schemas; importing it registers every table."""
 
 from app.models.base import metadata
+from app.models.finance.lots import PointsLot
 from app.models.integration.api_keys import ApiKey
 from app.models.integration.idempotency import IdempotencyRecord
 from app.models.loyalty.catalogue import PointsSettingsChange, PointsSettingsRow, ServiceType, Tier
@@ -13,6 +14,7 @@ __all__ = [
     "Customer",
     "IdempotencyRecord",
     "LedgerEntry",
+    "PointsLot",
     "PointsSettingsChange",
     "PointsSettingsRow",
     "Purchase",

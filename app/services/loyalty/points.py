@@ -29,6 +29,7 @@ from app.models.loyalty.ledger import (
 )
 from app.repositories.loyalty import customers as customers_repo
 from app.repositories.loyalty import ledger as ledger_repo
+from app.services.finance.expiry import expire_locked
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.ledger import Applied, Movement, apply_movement
 from app.services.loyalty.rules import Rules, load_rules
@@ -110,16 +111,34 @@ def _movement(applied: Applied, value: Decimal) -> PointsMovement:
 async def redeem_points(
     session: AsyncSession, principal: Principal, customer_id: str, body: RedemptionCreate, now: datetime
 ) -> PointsMovement:
-    """Redeem points for money at the point value; refused while the balance is short."""
+    """Redeem points for money at the point value, at a store against a receipt; refused
+    while the balance (after expiring what is past its date) is short."""
+    store_id = body.store_id or principal.store_id
+    if store_id is not None:
+        principal.check_store(store_id)
     member, rules = await get_member(session, customer_id, for_update=True)
-    if member.balance < body.points:
-        raise Conflict(
-            f"the balance ({member.balance:.2f}) is short of {body.points:.2f} points",
-            extra={"balance": f"{member.balance:.2f}"},
-        )
-    move = Movement(EntryKind.redeem, -body.points, False, reason=body.reason, api_key_id=principal.key_id)
+    member = await expire_locked(session, member, rules.ladder, now)
+    check_balance(member, body.points, "points")
+    move = Movement(
+        EntryKind.redeem,
+        -body.points,
+        False,
+        reason=body.reason,
+        api_key_id=principal.key_id,
+        store_id=store_id,
+        receipt_ref=body.receipt_ref,
+    )
     applied = await apply_movement(session, member, move, rules.ladder, now)
     return _movement(applied, round2(body.points * rules.settings.point_value))
+
+
+def check_balance(member: CustomerRecord, points: Decimal, field: str) -> None:
+    """409 when the member's balance cannot pay `points`."""
+    if member.balance < points:
+        raise Conflict(
+            f"{field}: the balance ({member.balance:.2f}) is short of {points:.2f} points",
+            extra={"balance": f"{member.balance:.2f}"},
+        )
 
 
 async def adjust_points(

@@ -1,0 +1,1 @@
+"""Finance: liability, alerts, settlements, vouchers, profit and loss, reports, expiry."""
