@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -17,6 +18,7 @@ from app.db.uow import Database
 from app.models.base import utcnow
 from app.models.integration.api_keys import ApiKeyCreate, Scope
 from app.services import seed
+from app.services.finance import expiry
 from app.services.integration import api_keys
 from app.settings import get_settings, resolve_secret_key
 
@@ -96,6 +98,32 @@ def cmd_openapi(args: argparse.Namespace) -> None:
     print(f"wrote {path}")
 
 
+def _moment(text: str | None) -> datetime:
+    """`--now` for the finance commands: an ISO 8601 instant (UTC if no offset), default now."""
+    if not text:
+        return utcnow()
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def cmd_points_expire(args: argparse.Namespace) -> None:
+    """Expire due lots in batches, each its own transaction: safe to kill and run again."""
+    now = _moment(args.now)
+
+    async def main() -> int:
+        engine = create_engine(get_settings())
+        database = Database(create_sessionmaker(engine), retries=3)
+        total = 0
+        try:
+            while visited := await database.run(lambda s: expiry.expire_due_points(s, now, args.batch)):
+                total += visited
+        finally:
+            await engine.dispose()
+        return total
+
+    print(f"expired the due points of {asyncio.run(main())} members as of {now.isoformat()}")
+
+
 def cmd_keys_create(args: argparse.Namespace) -> None:
     scopes = [Scope(s.strip()) for s in args.scopes.split(",") if s.strip()]
     body = ApiKeyCreate(name=args.name, scopes=scopes, store_id=args.store)
@@ -143,6 +171,11 @@ def parser() -> argparse.ArgumentParser:
     revoke = keys.add_parser("revoke", help="revoke a key")
     revoke.add_argument("id")
     revoke.set_defaults(func=cmd_keys_revoke)
+    points = sub.add_parser("points", help="points jobs").add_subparsers(dest="action", required=True)
+    expire = points.add_parser("expire", help="expire points past their date (idempotent, resumable)")
+    expire.add_argument("--now", default=None, help="as of this ISO 8601 instant (default: now)")
+    expire.add_argument("--batch", type=int, default=100, help="members per transaction")
+    expire.set_defaults(func=cmd_points_expire)
     return root
 
 
