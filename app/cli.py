@@ -18,7 +18,7 @@ from app.db.uow import Database
 from app.models.base import utcnow
 from app.models.integration.api_keys import ApiKeyCreate, Scope
 from app.services import seed
-from app.services.finance import expiry
+from app.services.finance import expiry, pnl
 from app.services.integration import api_keys
 from app.settings import get_settings, resolve_secret_key
 
@@ -124,6 +124,18 @@ def cmd_points_expire(args: argparse.Namespace) -> None:
     print(f"expired the due points of {asyncio.run(main())} members as of {now.isoformat()}")
 
 
+def cmd_alerts_run(args: argparse.Namespace) -> None:
+    """Evaluate the time-based rules for the last complete day and month."""
+    now = _moment(args.now)
+    for finding, raised in _run(lambda s: pnl.run_time_rules(s, now)):
+        state = "raised" if raised else "found (alert not recorded)"
+        print(
+            f"pnl.margin_low {finding.period} {finding.scope}={finding.key or '-'} "
+            f"net_margin={finding.net_margin} floor={finding.floor}: {state}"
+        )
+    print(f"time-based rules evaluated as of {now.isoformat()}")
+
+
 def cmd_keys_create(args: argparse.Namespace) -> None:
     scopes = [Scope(s.strip()) for s in args.scopes.split(",") if s.strip()]
     body = ApiKeyCreate(name=args.name, scopes=scopes, store_id=args.store)
@@ -176,6 +188,10 @@ def parser() -> argparse.ArgumentParser:
     expire.add_argument("--now", default=None, help="as of this ISO 8601 instant (default: now)")
     expire.add_argument("--batch", type=int, default=100, help="members per transaction")
     expire.set_defaults(func=cmd_points_expire)
+    alerts = sub.add_parser("alerts", help="alert rules").add_subparsers(dest="action", required=True)
+    run = alerts.add_parser("run", help="evaluate time-based rules (P&L margin) for the last day and month")
+    run.add_argument("--now", default=None, help="as of this ISO 8601 instant (default: now)")
+    run.set_defaults(func=cmd_alerts_run)
     return root
 
 

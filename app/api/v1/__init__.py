@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from app.api.v1.finance import redemptions
+from app.api.v1.finance import redemptions, reports
 from app.api.v1.integration import api_keys
 from app.api.v1.loyalty import customers, points, service_types, settings, tiers, transactions
 
 ROUTERS: list[APIRouter] = [
-    r.router for r in (customers, transactions, points, redemptions, settings, tiers, service_types, api_keys)
+    r.router
+    for r in (customers, transactions, points, redemptions, settings, tiers, service_types, api_keys, reports)
 ]
