@@ -191,6 +191,7 @@ async def test_finance_report_as_csv(client: httpx.AsyncClient, admin: dict[str,
         ({"from": "2026-01-01", "to": "2026-01-31", "currency": "CNY"}, "currency"),
         ({"to": "2026-01-31"}, "from"),
         ({"from": "2026-13-01", "to": "2026-01-31"}, "from"),
+        ({"from": "9999-12-31", "to": "9999-12-31"}, "from"),
     ],
 )
 async def test_bad_report_input_is_422_naming_the_field(

@@ -43,6 +43,7 @@ from app.repositories.finance import reports as repo
 from app.services.loyalty.rules import load_rules
 
 MAX_YEARS = 5
+EARLIEST, LATEST = date(1970, 1, 1), date(9000, 12, 31)
 _ENTRY_FIGURE = {
     "earn": ("points_earned", 1),
     "bonus": ("points_bonus", 1),
@@ -58,7 +59,10 @@ def at_midnight(day: date) -> datetime:
 
 
 def check_range(start: date, end: date) -> None:
-    """`from` ≤ `to`, at most 5 years apart; 422 naming the field otherwise."""
+    """`from` ≤ `to`, at most 5 years apart, both in years 1970–9000; 422 naming the field otherwise."""
+    for name, day in (("from", start), ("to", end)):
+        if not EARLIEST <= day <= LATEST:
+            raise InvalidInput.at(name, f"must be between {EARLIEST} and {LATEST}")
     if start > end:
         raise InvalidInput.at("from", "must not be after `to`")
     if end >= add_months(at_midnight(start), 12 * MAX_YEARS).date():
