@@ -8,12 +8,13 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.models.loyalty.ledger import RedemptionCreate
 from app.models.loyalty.purchases import TransactionCreate
 from app.repositories import tables
 from app.services.finance.expiry import expire_due_points
+from app.services.finance.lots import lots_drift
 from app.services.integration.api_keys import Principal
 from app.services.loyalty import points, transactions
 from tests.helpers import ledger_matches_totals, line, new_member, purchase
@@ -162,3 +163,22 @@ async def test_lots_add_up_to_the_positive_balance(
     assert sum(r for r, _ in (await lots_of(app, member_id)).values()) == Decimal(30)
     assert await expire(app, T0 + timedelta(days=300)) == 1
     assert await balance(client, admin, member_id) == ("0.00", "480.00")
+
+
+async def test_lots_drift_is_reported(client: httpx.AsyncClient, app: FastAPI, admin: dict[str, str]) -> None:
+    await set_expiry(client, admin, 6)
+    member_id = (await new_member(client, admin, phase="maintenance"))["id"]
+    await earn_at(app, member_id, T0)
+    await redeem_at(app, member_id, "80.50", T0 + timedelta(days=1))
+    assert await app.state.db.run(lots_drift) == []
+
+    async def corrupt(session) -> None:  # type: ignore[no-untyped-def]
+        t = tables.points_lot
+        await session.execute(
+            update(t)
+            .where(t.c.customer_id == member_id)
+            .values(remaining=t.c.remaining + 1)  # one point (the column type scales it)
+        )
+
+    await app.state.db.run(corrupt)
+    assert await app.state.db.run(lots_drift) == [f"member {member_id}: lots hold 400.50, balance 399.50"]

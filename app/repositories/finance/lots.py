@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import PointsLot
@@ -47,3 +47,22 @@ async def members_with_due_lots(session: AsyncSession, now: datetime, limit: int
         .limit(limit)
     )
     return [str(r[0]) for r in await session.execute(query)]
+
+
+async def drift(session: AsyncSession) -> list[tuple[str, Decimal, Decimal]]:
+    """Members whose lots do not add up to max(0, balance): (member, balance, lots' remaining)."""
+    c = tables.customer
+    remaining = (
+        select(t.c.customer_id, func.sum(t.c.remaining).label("remaining"))
+        .group_by(t.c.customer_id)
+        .subquery()
+    )
+    held = func.coalesce(remaining.c.remaining, 0)
+    positive = case((c.c.balance > 0, c.c.balance), else_=0)
+    query = (
+        select(c.c.id, c.c.balance, held)
+        .select_from(c.outerjoin(remaining, remaining.c.customer_id == c.c.id))
+        .where(held != positive)
+        .order_by(c.c.id)
+    )
+    return [(r[0], r[1], Decimal(r[2])) for r in await session.execute(query)]  # typed Cents: points

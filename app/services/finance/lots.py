@@ -119,3 +119,11 @@ async def refund_lot(
         take_points = reversed_points
     await consume_lots(session, customer_id, min(take_points, max(ZERO, balance_before)), now, first=lot_id)
     return absorb
+
+
+async def lots_drift(session: AsyncSession) -> list[str]:
+    """For `crm verify`: each member whose lots do not add up to max(0, balance)."""
+    return [
+        f"member {member}: lots hold {lots:.2f}, balance {balance:.2f}"
+        for member, balance, lots in await repo.drift(session)
+    ]
