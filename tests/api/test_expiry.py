@@ -68,6 +68,8 @@ async def test_expiry_is_off_by_default(
     await earn_at(app, member["id"], T0)
     assert await expire(app, T0 + timedelta(days=3650)) == 0
     assert await balance(client, admin, member["id"]) == ("480.00", "480.00")
+    shown = (await client.get(f"/v1/customers/{member['id']}/points", headers=admin)).json()
+    assert (shown["next_expiry_at"], shown["next_expiry_points"]) == (None, None)
 
 
 async def test_redemptions_consume_the_oldest_lot_and_expiry_takes_what_is_left(
@@ -79,6 +81,8 @@ async def test_redemptions_consume_the_oldest_lot_and_expiry_takes_what_is_left(
     second = await earn_at(app, member_id, T0 + timedelta(days=150))  # lot B, expires 2026-06-09
     await redeem_at(app, member_id, "600.00", T0 + timedelta(days=170))  # A gives 480, B 120
     lots = await lots_of(app, member_id)
+    shown = (await client.get(f"/v1/customers/{member_id}/points", headers=admin)).json()
+    assert (shown["next_expiry_at"], shown["next_expiry_points"]) == ("2026-06-09T09:00:00Z", "360.00")
     ledger = (await client.get(f"/v1/customers/{member_id}/points/ledger", headers=admin)).json()["items"]
     lot_a, lot_b = (next(e["id"] for e in ledger if e["transaction_id"] == t["id"]) for t in (first, second))
     assert lots[lot_a] == (Decimal("0"), Decimal("0")) and lots[lot_b] == (Decimal("360"), Decimal("0"))

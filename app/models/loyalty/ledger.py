@@ -95,6 +95,10 @@ class PointsPublic(SQLModel):
     tier: str
     next_tier: str | None
     points_to_next_tier: Money | None
+    next_expiry_at: datetime | None = Field(
+        default=None, description="When the oldest points with an expiry date expire (null: none)."
+    )
+    next_expiry_points: Money | None = Field(default=None, description="How many points expire then.")
 
 
 class TierStatus(SQLModel):

@@ -73,3 +73,12 @@ async def expire_due_points(session: AsyncSession, now: datetime, limit: int = B
         await expire_locked(session, member, rules.ladder, now)
         visited += 1
     return visited
+
+
+async def next_expiry(session: AsyncSession, customer_id: str) -> tuple[datetime, Decimal] | None:
+    """The member's next expiry date and the points left on the lots expiring then."""
+    dated = [lot for lot in await lots_repo.open_lots(session, customer_id) if lot.expires_at is not None]
+    if not dated:
+        return None
+    first = min(lot.expires_at for lot in dated if lot.expires_at is not None)
+    return first, sum((lot.remaining for lot in dated if lot.expires_at == first), ZERO)

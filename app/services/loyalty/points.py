@@ -29,7 +29,7 @@ from app.models.loyalty.ledger import (
 )
 from app.repositories.loyalty import customers as customers_repo
 from app.repositories.loyalty import ledger as ledger_repo
-from app.services.finance.expiry import expire_locked
+from app.services.finance.expiry import expire_locked, next_expiry
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.ledger import Applied, Movement, apply_movement
 from app.services.loyalty.rules import Rules, load_rules
@@ -55,6 +55,7 @@ def _next(rules: Rules, lifetime: Decimal) -> tuple[str | None, Decimal | None]:
 async def get_points(session: AsyncSession, customer_id: str) -> PointsPublic:
     member, rules = await get_member(session, customer_id)
     nxt, needed = _next(rules, member.lifetime_points)
+    expiring = await next_expiry(session, member.id) if member.balance > 0 else None
     return PointsPublic(
         customer_id=member.id,
         balance=member.balance,
@@ -65,6 +66,8 @@ async def get_points(session: AsyncSession, customer_id: str) -> PointsPublic:
         tier=member.tier,
         next_tier=nxt,
         points_to_next_tier=needed,
+        next_expiry_at=expiring[0] if expiring else None,
+        next_expiry_points=expiring[1] if expiring else None,
     )
 
 
