@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.repositories.finance import reports as reports_repo
 from app.services.finance.lots import lots_drift
 from tests.helpers import line, new_member, post, purchase
 
@@ -157,6 +158,17 @@ async def test_finance_report_reconciles_with_ledger_and_purchases(
         await client.get("/v1/reports/finance", params=params | {"group_by": "tier"}, headers=admin)
     ).json()
     assert sum(Decimal(r["liability_end"]) for r in tiers["rows"]) == expected["liability_end"]
+
+
+async def test_reports_read_in_pages_give_the_same_figures(
+    client: httpx.AsyncClient, admin: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _scenario(client, admin)
+    today = datetime.now(UTC).date().isoformat()
+    params = {"from": today, "to": today, "group_by": "service_type"}
+    whole = (await client.get("/v1/reports/finance", params=params, headers=admin)).json()
+    monkeypatch.setattr(reports_repo, "PAGE", 2)  # every purchase, refund and entry page is split
+    assert (await client.get("/v1/reports/finance", params=params, headers=admin)).json() == whole
 
 
 async def test_liability_at_the_end_of_each_day(client: httpx.AsyncClient, admin: dict[str, str]) -> None:

@@ -133,14 +133,24 @@ def key_function(group_by: str) -> Callable[[Fact], str | None]:
     return lambda f: None  # "total": one row
 
 
-def group(facts: Iterable[Fact], group_by: str, keys: Sequence[str | None] = ()) -> dict[str | None, Row]:
-    """Sum facts by key; `keys` are rows shown even when empty (every day of a range)."""
-    rows: dict[str | None, Row] = {k: Row(k) for k in keys}
-    key_of = key_function(group_by)
-    for fact in facts:
-        key = key_of(fact)
-        rows.setdefault(key, Row(key)).add(fact.figures)
-    return rows
+class Tally:
+    """Sums of facts for several groupings at once, fed page by page."""
+
+    def __init__(self, groupings: dict[str, Sequence[str | None]]) -> None:
+        """`groupings`: each grouping with the keys shown even when empty (every day of a range)."""
+        self.rows: dict[str, dict[str | None, Row]] = {
+            g: {k: Row(k) for k in keys} for g, keys in groupings.items()
+        }
+        self._keys = {g: key_function(g) for g in groupings}
+
+    def add(self, facts: Iterable[Fact]) -> None:
+        for fact in facts:
+            for grouping, rows in self.rows.items():
+                key = self._keys[grouping](fact)
+                row = rows.get(key)
+                if row is None:
+                    row = rows[key] = Row(key)
+                row.add(fact.figures)
 
 
 @dataclass(frozen=True)

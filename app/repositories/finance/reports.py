@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select, tuple_
+from sqlalchemy import Table, case, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import LedgerEntry, Refund
@@ -15,11 +15,51 @@ from app.models.loyalty.purchases import PurchaseLineRecord, PurchaseRecord
 from app.repositories import tables
 
 p, pl, r, le, c = tables.purchase, tables.purchase_line, tables.refund, tables.ledger_entry, tables.customer
+PAGE = 1000  # rows per page: also bounds the ids of one IN (…) list
 
 
-async def purchases_posted(session: AsyncSession, start: datetime, end: datetime) -> list[PurchaseRecord]:
-    query = select(p).where(p.c.created_at >= start, p.c.created_at < end).order_by(p.c.created_at, p.c.id)
-    return [PurchaseRecord.model_validate(row._mapping) for row in await session.execute(query)]
+async def _pages(
+    session: AsyncSession, table: Table, start: datetime, end: datetime
+) -> AsyncIterator[list[Any]]:
+    """Rows of `table` created in [start, end), oldest first, in keyset pages (reads run
+    outside a transaction, where server-side cursors are not allowed)."""
+    page = PAGE
+    query = (
+        select(table)
+        .where(table.c.created_at >= start, table.c.created_at < end)
+        .order_by(table.c.created_at, table.c.id)
+        .limit(page)
+    )
+    after: tuple[datetime, str] | None = None
+    while True:
+        bounded = (
+            query if after is None else query.where(tuple_(table.c.created_at, table.c.id) > tuple_(*after))
+        )
+        rows = list(await session.execute(bounded))
+        if rows:
+            yield rows
+        if len(rows) < page:
+            return
+        after = (rows[-1].created_at, rows[-1].id)
+
+
+async def purchases_posted(
+    session: AsyncSession, start: datetime, end: datetime
+) -> AsyncIterator[list[PurchaseRecord]]:
+    async for rows in _pages(session, p, start, end):
+        yield [PurchaseRecord.model_validate(row._mapping) for row in rows]
+
+
+async def refunds_made(session: AsyncSession, start: datetime, end: datetime) -> AsyncIterator[list[Refund]]:
+    async for rows in _pages(session, r, start, end):
+        yield [Refund.model_validate(row._mapping) for row in rows]
+
+
+async def entries_written(
+    session: AsyncSession, start: datetime, end: datetime
+) -> AsyncIterator[list[LedgerEntry]]:
+    async for rows in _pages(session, le, start, end):
+        yield [LedgerEntry.model_validate(row._mapping) for row in rows]
 
 
 async def purchases_by_id(session: AsyncSession, ids: Sequence[str]) -> dict[str, PurchaseRecord]:
@@ -29,29 +69,23 @@ async def purchases_by_id(session: AsyncSession, ids: Sequence[str]) -> dict[str
     return {row.id: PurchaseRecord.model_validate(row._mapping) for row in rows}
 
 
+async def refunds_by_id(session: AsyncSession, ids: Sequence[str]) -> dict[str, Refund]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(r).where(r.c.id.in_(ids)))
+    return {row.id: Refund.model_validate(row._mapping) for row in rows}
+
+
 async def lines_of(session: AsyncSession, ids: Sequence[str]) -> dict[str, list[PurchaseLineRecord]]:
     found: dict[str, list[PurchaseLineRecord]] = {pid: [] for pid in ids}
-    for chunk in range(0, len(ids), 500):
-        part = list(ids[chunk : chunk + 500])
-        rows = await session.execute(select(pl).where(pl.c.purchase_id.in_(part)).order_by(pl.c.line_no))
+    if ids:
+        rows = await session.execute(select(pl).where(pl.c.purchase_id.in_(ids)).order_by(pl.c.line_no))
         for row in rows:
             found[row.purchase_id].append(PurchaseLineRecord.model_validate(row._mapping))
     return found
 
 
-async def refunds_made(session: AsyncSession, start: datetime, end: datetime) -> list[Refund]:
-    query = select(r).where(r.c.created_at >= start, r.c.created_at < end).order_by(r.c.created_at, r.c.id)
-    return [Refund.model_validate(row._mapping) for row in await session.execute(query)]
-
-
-async def entries_written(session: AsyncSession, start: datetime, end: datetime) -> list[LedgerEntry]:
-    query = (
-        select(le).where(le.c.created_at >= start, le.c.created_at < end).order_by(le.c.created_at, le.c.id)
-    )
-    return [LedgerEntry.model_validate(row._mapping) for row in await session.execute(query)]
-
-
-async def balances_before(session: AsyncSession, end: datetime, page: int = 5000) -> AsyncIterator[Any]:
+async def balances_before(session: AsyncSession, end: datetime, page: int = 5 * PAGE) -> AsyncIterator[Any]:
     """Every entry before `end` (member, entry_no, balance after, tier after, when), oldest first,
     in keyset pages (reads run outside a transaction, where server cursors are not allowed)."""
     query = (

@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.finance.pnl import MarginFinding, below_floor, group, next_period, period_start
-from app.services.finance.reports import at_midnight, collect_facts
+from app.domain.finance.pnl import MarginFinding, below_floor, next_period, period_start
+from app.services.finance.reports import at_midnight, tally
 from app.services.loyalty.rules import load_rules
 
 SCOPES = {"business": "total", "store": "store", "service_type": "service_type"}
@@ -45,10 +45,10 @@ async def evaluate_pnl(session: AsyncSession, period: Period, now: datetime) -> 
     if end > now:
         return []
     settings = (await load_rules(session)).settings
-    facts = await collect_facts(session, at_midnight(period.start), end)
+    sums = await tally(session, at_midnight(period.start), end, {g: [] for g in SCOPES.values()})
     findings: list[MarginFinding] = []
     for scope, group_by in SCOPES.items():
-        rows = [r for r in group(facts, group_by).values() if group_by == "total" or r.key is not None]
+        rows = [r for r in sums.rows[group_by].values() if group_by == "total" or r.key is not None]
         findings += below_floor(scope, rows, period.label, settings.pnl_margin_floor, settings.point_value)
     return findings
 

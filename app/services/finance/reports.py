@@ -1,15 +1,17 @@
 """Finance reports: profit and loss with the points figures, per period or group; the liability.
 
 Facts are read for the range (purchases posted, refunds made, ledger entries written, by
-their posting time in UTC) and summed per group (`domain.finance.pnl`). The liability at
-the end of each period replays the balance after each ledger entry up to the end of the
-range, keeping a running sum of positive balances. Money from points uses the point value
+their posting time in UTC) in keyset pages and summed per group as they come
+(`domain.finance.pnl.Tally`), so memory is bounded by a page and the groups, not the range.
+The liability at the end of each period replays the balance after each ledger entry up to
+the end of the range (one small record per member), keeping a running sum of positive
+balances. Money from points uses the point value
 in force when the report is made.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
@@ -20,9 +22,9 @@ from app.domain.finance.expiry import add_months
 from app.domain.finance.pnl import (
     Fact,
     Row,
+    Tally,
     allocate,
     blended_weights,
-    group,
     line_cost_refunded,
     next_period,
     periods,
@@ -129,23 +131,44 @@ def _entry_facts(
     return [Fact(entry.created_at, entry.tier_before, store, kind, {name: part}) for kind, part in split]
 
 
-async def collect_facts(session: AsyncSession, start: datetime, end: datetime) -> list[Fact]:
-    """Every fact of [start, end): purchase lines, refunded lines, ledger entries."""
-    posted = await repo.purchases_posted(session, start, end)
-    refunds = await repo.refunds_made(session, start, end)
-    entries = await repo.entries_written(session, start, end)
-    known = {p.id: p for p in posted}
-    wanted = {r.purchase_id for r in refunds} | {e.transaction_id for e in entries if e.transaction_id}
+async def _with_lines(
+    session: AsyncSession, known: dict[str, PurchaseRecord], wanted: set[str]
+) -> dict[str, list[PurchaseLineRecord]]:
+    """Load the purchases in `wanted` not yet `known` (into it) and the lines of all of `wanted`."""
     known |= await repo.purchases_by_id(session, sorted(wanted - known.keys()))
-    lines = await repo.lines_of(session, sorted(known))
-    by_refund = {r.id: r for r in refunds}
-    facts = [f for p in posted for f in _line_facts(p, lines[p.id])]
-    facts += [f for r in refunds for f in _refund_facts(r, known[r.purchase_id], lines[r.purchase_id])]
-    for e in entries:
-        purchase = known.get(e.transaction_id) if e.transaction_id else None
-        found = lines[purchase.id] if purchase else []
-        facts += _entry_facts(e, purchase, found, by_refund.get(e.refund_id) if e.refund_id else None)
-    return facts
+    return await repo.lines_of(session, sorted(wanted))
+
+
+async def collect_facts(session: AsyncSession, start: datetime, end: datetime) -> AsyncIterator[list[Fact]]:
+    """Every fact of [start, end), a page at a time: purchase lines, refunded lines, ledger entries."""
+    async for posted in repo.purchases_posted(session, start, end):
+        known = {p.id: p for p in posted}
+        lines = await _with_lines(session, known, set(known))
+        yield [f for p in posted for f in _line_facts(p, lines[p.id])]
+    async for refunds in repo.refunds_made(session, start, end):
+        known = {}
+        lines = await _with_lines(session, known, {r.purchase_id for r in refunds})
+        yield [f for r in refunds for f in _refund_facts(r, known[r.purchase_id], lines[r.purchase_id])]
+    async for entries in repo.entries_written(session, start, end):
+        known = {}
+        lines = await _with_lines(session, known, {e.transaction_id for e in entries if e.transaction_id})
+        by_refund = await repo.refunds_by_id(session, sorted({e.refund_id for e in entries if e.refund_id}))
+        facts = []
+        for e in entries:
+            purchase = known.get(e.transaction_id) if e.transaction_id else None
+            found = lines[purchase.id] if purchase else []
+            facts += _entry_facts(e, purchase, found, by_refund.get(e.refund_id) if e.refund_id else None)
+        yield facts
+
+
+async def tally(
+    session: AsyncSession, start: datetime, end: datetime, groupings: dict[str, Sequence[str | None]]
+) -> Tally:
+    """The facts of [start, end) summed for each grouping."""
+    sums = Tally(groupings)
+    async for facts in collect_facts(session, start, end):
+        sums.add(facts)
+    return sums
 
 
 async def liability_at(
@@ -184,12 +207,11 @@ async def finance_report(session: AsyncSession, start: date, end: date, group_by
     check_range(start, end)
     point_value = (await load_rules(session)).settings.point_value
     until = at_midnight(next_period("day", end))
-    facts = await collect_facts(session, at_midnight(start), until)
     timed = group_by in (GroupBy.day, GroupBy.month)
     starts = periods(group_by.value, start, end) if timed else []
     keys = [s.isoformat() if group_by is GroupBy.day else s.strftime("%Y-%m") for s in starts]
-    rows = group(facts, group_by.value, keys)
-    total = group(facts, "total", [None])[None]
+    sums = await tally(session, at_midnight(start), until, {group_by.value: keys, "total": [None]})
+    rows, total = sums.rows[group_by.value], sums.rows["total"][None]
     ends = [min(until, at_midnight(next_period(group_by.value, s))) for s in starts] or [until]
     snapshots, per_tier = await liability_at(session, ends, point_value)
     total.liability_end = snapshots[-1]
