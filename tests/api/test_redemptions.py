@@ -203,3 +203,47 @@ async def test_a_reversed_payment_is_not_given_back_twice_by_the_refund(
     assert (await client.post(url, json={}, headers=admin)).status_code == 201
     refund = await client.post(f"/v1/transactions/{t['id']}/refunds", json={}, headers=admin)
     assert (refund.json()["returned_points"], refund.json()["balance"]) == ("0.00", "480.00")
+
+
+async def test_redemptions_list_for_reconciliation(
+    client: httpx.AsyncClient, app: FastAPI, admin: dict[str, str]
+) -> None:
+    member_id = await _member_with_480(client, admin)
+    url = f"/v1/customers/{member_id}/points/redemptions"
+    made = []
+    for i, store in enumerate(("dealer-01", "dealer-02", "dealer-01")):
+        body = {"points": f"{10 + i}.00", "store_id": store, "receipt_ref": f"POS-{i}"}
+        made.append((await client.post(url, json=body, headers=admin)).json()["entry"])
+    await client.post(f"{url}/{made[0]['id']}/reversal", json={}, headers=admin)
+    listed = await client.get(
+        "/v1/points/redemptions", params={"store_id": "dealer-01", "limit": 1}, headers=admin
+    )
+    assert listed.status_code == 200, listed.text
+    first = listed.json()
+    assert [(r["receipt_ref"], r["points"], r["value"], r["reversed_by"]) for r in first["items"]] == [
+        ("POS-2", "12.00", "0.12", None)
+    ]
+    rest = await client.get(
+        "/v1/points/redemptions",
+        params={"store_id": "dealer-01", "cursor": first["next_cursor"]},
+        headers=admin,
+    )
+    (older,) = rest.json()["items"]
+    assert (
+        older["receipt_ref"] == "POS-0"
+        and older["reversed_by"] is not None
+        and rest.json()["next_cursor"] is None
+    )
+    by_receipt = await client.get("/v1/points/redemptions", params={"receipt_ref": "POS-1"}, headers=admin)
+    assert [r["store_id"] for r in by_receipt.json()["items"]] == ["dealer-02"]
+    pos = await make_key(app, Scope.members_read, store_id="dealer-02")
+    mine = (await client.get("/v1/points/redemptions", headers=pos)).json()["items"]
+    assert [r["receipt_ref"] for r in mine] == ["POS-1"]
+    future = {"since": "2999-01-01T00:00:00Z"}
+    assert (await client.get("/v1/points/redemptions", params=future, headers=admin)).json()["items"] == []
+    bad = await client.get(
+        "/v1/points/redemptions",
+        params={"since": "2026-02-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"},
+        headers=admin,
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "since"

@@ -185,3 +185,23 @@ class PointsMovement(SQLModel):
     balance: Money
     lifetime_points: Money
     tier: str
+
+
+class RedemptionPublic(SQLModel):
+    """A redemption as a POS reconciles it: where, against which receipt, and if reversed."""
+
+    id: str = Field(description="The `redeem` ledger entry.")
+    customer_id: str
+    points: Money
+    value: Money = Field(description="The points at the point value in force now.")
+    store_id: str | None
+    receipt_ref: str | None
+    transaction_id: str | None = Field(description="The purchase paid with the points, if any.")
+    reason: str | None
+    created_at: datetime
+    reversed_by: str | None = Field(description="The reversing entry, if reversed.")
+
+
+class RedemptionPage(SQLModel):
+    items: list[RedemptionPublic]
+    next_cursor: str | None

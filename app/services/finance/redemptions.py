@@ -8,20 +8,30 @@ as older ones.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.errors import Conflict, NotFound
+from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.finance.expiry import expiry_date
 from app.domain.money import round2
 from app.models.loyalty.customers import CustomerRecord
-from app.models.loyalty.ledger import EntryKind, LedgerEntryPublic, PointsMovement, RedemptionReversalCreate
+from app.models.loyalty.ledger import (
+    EntryKind,
+    LedgerEntryPublic,
+    PointsMovement,
+    RedemptionPage,
+    RedemptionPublic,
+    RedemptionReversalCreate,
+)
 from app.repositories.finance import redemptions as repo
+from app.repositories.finance.redemptions import RedemptionFilters
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.ledger import Applied, Movement, apply_movement
 from app.services.loyalty.points import get_member
-from app.services.loyalty.rules import Rules
+from app.services.loyalty.rules import Rules, load_rules
+from app.services.pagination import decode_cursor, encode_cursor
 
 
 async def return_redemption(
@@ -83,3 +93,40 @@ async def reverse_redemption(
         lifetime_points=applied.lifetime_points,
         tier=applied.tier_after,
     )
+
+
+async def list_redemptions(
+    session: AsyncSession,
+    principal: Principal,
+    filters: RedemptionFilters,
+    limit: int,
+    cursor: str | None,
+) -> RedemptionPage:
+    """Redemptions for a POS to reconcile (a store-bound key sees its own store's only)."""
+    if principal.store_id is not None:
+        if filters.store_id not in (None, principal.store_id):
+            return RedemptionPage(items=[], next_cursor=None)
+        filters = replace(filters, store_id=principal.store_id)
+    if filters.since and filters.until and filters.since > filters.until:
+        raise InvalidInput.at("since", "must not be after `until`")
+    found = await repo.page(session, filters, limit + 1, decode_cursor(cursor))
+    entries = found[:limit]
+    reversed_by = await repo.reversals_of(session, [e.id for e in entries])
+    point_value = (await load_rules(session)).settings.point_value
+    items = [
+        RedemptionPublic(
+            id=e.id,
+            customer_id=e.customer_id,
+            points=-e.points,
+            value=round2(-e.points * point_value),
+            store_id=e.store_id,
+            receipt_ref=e.receipt_ref,
+            transaction_id=e.transaction_id,
+            reason=e.reason,
+            created_at=e.created_at,
+            reversed_by=reversed_by.get(e.id),
+        )
+        for e in entries
+    ]
+    more = len(found) > limit
+    return RedemptionPage(items=items, next_cursor=encode_cursor(entries[-1].id) if more else None)

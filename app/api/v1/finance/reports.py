@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from app.api.deps import UoW, require
+from app.api.v1.finance.query_types import FromDay, ToDay, parse_day
 from app.errors import problems
 from app.models.finance.reports import FinanceReport, FinanceRow, GroupBy, LiabilityReport
 from app.models.integration.api_keys import Scope
@@ -51,14 +51,15 @@ async def get_finance_report(
     request: Request,
     _principal: FinanceRead,
     uow: UoW,
-    start: Annotated[date, Query(alias="from", description="First day (UTC), included.")],
-    end: Annotated[date, Query(alias="to", description="Last day (UTC), included; ≤ 5 years on.")],
+    start: FromDay,
+    end: ToDay,
     group_by: GroupBy = GroupBy.day,
 ) -> Any:
     """Revenue, cost, rebates, points issued at the point value, redemptions, settlements, net
     margin, and points earned, reversed, redeemed, settled, expired, with the liability at the
     end of each period; per day, month, tier, service type or store."""
-    report = await uow.read(lambda s: service.finance_report(s, start, end, group_by))
+    first, last = parse_day("from", start), parse_day("to", end)
+    report = await uow.read(lambda s: service.finance_report(s, first, last, group_by))
     if CSV in request.headers.get("accept", ""):
         return Response(_csv(report), media_type=f"{CSV}; charset=utf-8")
     return report
