@@ -24,5 +24,7 @@ def test_balances_held_before_become_opening_lots(tmp_path: Path) -> None:
             )
     upgrade(url)
     with sqlite3.connect(path) as db:
-        lots = db.execute("SELECT customer_id, kind, points, remaining, expires_at FROM points_lot").fetchall()
+        lots = db.execute(
+            "SELECT customer_id, kind, points, remaining, expires_at FROM points_lot"
+        ).fetchall()
     assert lots == [("cus_a", "opening", 123456, 123456, None)]
