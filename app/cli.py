@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -19,6 +20,7 @@ from app.domain.errors import DomainError
 from app.models.base import utcnow
 from app.models.integration.api_keys import ApiKeyCreate, Scope
 from app.services import seed
+from app.services.finance import expiry, pnl
 from app.services.integration import api_keys
 from app.settings import get_settings, resolve_secret_key
 
@@ -142,6 +144,44 @@ def cmd_openapi(args: argparse.Namespace) -> None:
     print(f"wrote {path}")
 
 
+def _moment(text: str | None) -> datetime:
+    """`--now` for the finance commands: an ISO 8601 instant (UTC if no offset), default now."""
+    if not text:
+        return utcnow()
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def cmd_points_expire(args: argparse.Namespace) -> None:
+    """Expire due lots in batches, each its own transaction: safe to kill and run again."""
+    now = _moment(args.now)
+
+    async def main() -> int:
+        engine = create_engine(get_settings())
+        database = Database(create_sessionmaker(engine), retries=3)
+        total = 0
+        try:
+            while visited := await database.run(lambda s: expiry.expire_due_points(s, now, args.batch)):
+                total += visited
+        finally:
+            await engine.dispose()
+        return total
+
+    print(f"expired the due points of {asyncio.run(main())} members as of {now.isoformat()}")
+
+
+def cmd_alerts_run(args: argparse.Namespace) -> None:
+    """Evaluate the time-based rules for the last complete day and month."""
+    now = _moment(args.now)
+    for finding, raised in _run(lambda s: pnl.run_time_rules(s, now)):
+        state = "raised" if raised else "found (raised before)"
+        print(
+            f"pnl.margin_low {finding.period} {finding.scope}={finding.key or '-'} "
+            f"net_margin={finding.net_margin} floor={finding.floor}: {state}"
+        )
+    print(f"time-based rules evaluated as of {now.isoformat()}")
+
+
 def cmd_keys_create(args: argparse.Namespace) -> None:
     """The operator is the root: any scopes and store, checked as the API checks them."""
     scopes = [Scope(s.strip()) for s in args.scopes.split(",") if s.strip()]
@@ -197,6 +237,15 @@ def parser() -> argparse.ArgumentParser:
     revoke = keys.add_parser("revoke", help="revoke a key")
     revoke.add_argument("id")
     revoke.set_defaults(func=cmd_keys_revoke)
+    points = sub.add_parser("points", help="points jobs").add_subparsers(dest="action", required=True)
+    expire = points.add_parser("expire", help="expire points past their date (idempotent, resumable)")
+    expire.add_argument("--now", default=None, help="as of this ISO 8601 instant (default: now)")
+    expire.add_argument("--batch", type=int, default=100, help="members per transaction")
+    expire.set_defaults(func=cmd_points_expire)
+    alerts = sub.add_parser("alerts", help="alert rules").add_subparsers(dest="action", required=True)
+    run = alerts.add_parser("run", help="evaluate time-based rules (P&L margin) for the last day and month")
+    run.add_argument("--now", default=None, help="as of this ISO 8601 instant (default: now)")
+    run.set_defaults(func=cmd_alerts_run)
     return root
 
 

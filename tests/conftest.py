@@ -93,7 +93,8 @@ async def reset(request: pytest.FixtureRequest) -> None:
         await session.execute(
             text(
                 "UPDATE points_settings SET x_development = 8000, x_maintenance = 8000, point_value = 100, "
-                "liability_warning = 10000000, liability_critical = 25000000, liability_target = 7500000"
+                "liability_warning = 10000000, liability_critical = 25000000, liability_target = 7500000, "
+                "points_expiry_months = NULL, pnl_margin_floor = 500"
             )
         )
         await seed.seed_catalogue(session, utcnow())

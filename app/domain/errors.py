@@ -110,6 +110,25 @@ class InsufficientBalance(Conflict):
     title = "Insufficient balance"
 
 
+class AlreadyReversed(Conflict):
+    code = "already_reversed"
+    title = "Already reversed"
+
+
+class VoucherNotIssued(Conflict):
+    """The voucher was used or voided already (`status` says which)."""
+
+    code = "voucher_not_issued"
+    title = "Voucher not usable"
+
+
+class AlertClosed(Conflict):
+    """The alert has moved past the state this action needs (`status` says where it is)."""
+
+    code = "alert_state"
+    title = "Alert state does not allow this"
+
+
 class IdempotencyKeyInUse(Conflict):
     """A request with this Idempotency-Key is still running; retry shortly."""
 

@@ -3,6 +3,7 @@
 from app.models.base import metadata
 from app.models.finance.alerts import Alert
 from app.models.finance.liability import FinanceSettingsRow, LiabilityState, LiabilityStripe
+from app.models.finance.lots import PointsLot
 from app.models.finance.settlements import Settlement, SettlementEvent, SettlementItem
 from app.models.finance.vouchers import Voucher
 from app.models.integration.api_keys import ApiKey
@@ -26,6 +27,7 @@ __all__ = [
     "LiabilityState",
     "LiabilityStripe",
     "MemberToken",
+    "PointsLot",
     "PointsSettingsChange",
     "PointsSettingsRow",
     "Purchase",

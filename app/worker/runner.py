@@ -3,7 +3,8 @@
 Several workers (processes, or `crm serve` instances) can run side by side: a job is leased
 to one (`FOR UPDATE SKIP LOCKED` on PostgreSQL), its lease renewed as it progresses, and
 taken over by another once a dead worker's lease runs out. Periodic work (the liability
-check, the idempotency purge) is idempotent, so every worker may do it.
+check; hourly the idempotency purge, points expiry and the P&L rules) is idempotent, so every
+worker may do it.
 """
 
 from __future__ import annotations
@@ -20,14 +21,16 @@ from app.db.uow import Database
 from app.models import Job
 from app.models.base import new_id, utcnow
 from app.services import jobs
+from app.services.finance.expiry import expire_due_points
 from app.services.finance.liability import check_liability
+from app.services.finance.pnl import run_time_rules
 from app.services.integration.idempotency import purge_idempotency_records
 from app.settings import Settings
 from app.worker.handlers import HANDLERS, Interrupted, LeaseLost
 
 log = logging.getLogger("app.worker")
 
-PURGE_EVERY_SECONDS = 3600.0
+HOURLY_SECONDS = 3600.0
 
 
 class Worker:
@@ -80,11 +83,21 @@ class Worker:
         while await self.run_one():
             count += 1
         await self.periodic()
-        await self.purge()
+        await self.hourly()
         return count
 
     async def periodic(self) -> None:
         await self.db.run(lambda s: check_liability(s, utcnow()))
+
+    async def hourly(self) -> None:
+        """The idempotency purge, points past their expiry date, the P&L rules of ended periods."""
+        await self.purge()
+        while await self.db.run(lambda s: expire_due_points(s, utcnow())):
+            if self.stopping:
+                return
+        raised = sum(r for _, r in await self.db.run(lambda s: run_time_rules(s, utcnow())))
+        if raised:
+            log.info("raised %d pnl.margin_low alerts", raised)
 
     async def purge(self) -> None:
         retention = timedelta(hours=self.settings.idempotency_retention_hours)
@@ -96,7 +109,7 @@ class Worker:
         """Until `stop` is set: due jobs first, then the periodic checks, then a short sleep."""
         log.info("worker %s started", self.id)
         self._stop = stop
-        next_check = next_purge = 0.0
+        next_check = next_hourly = 0.0
         while not stop.is_set():
             try:
                 ran = await self.run_one()
@@ -104,9 +117,9 @@ class Worker:
                 if now >= next_check:
                     await self.periodic()
                     next_check = now + self.settings.liability_check_seconds
-                if now >= next_purge:
-                    await self.purge()
-                    next_purge = now + PURGE_EVERY_SECONDS
+                if now >= next_hourly:
+                    await self.hourly()
+                    next_hourly = now + HOURLY_SECONDS
             except Exception:  # the database may be briefly away; keep the loop alive
                 log.exception("worker iteration failed")
                 ran = False

@@ -35,6 +35,7 @@ class World:
     alert: str
     settlement: str
     vouchers: list[str]
+    redemption: str
     n: int = 0
 
     @property
@@ -51,7 +52,9 @@ Prepare = Callable[[World], Awaitable[tuple[str, Any]]]
 
 def fixed(path: str, body: Any = None) -> Prepare:
     async def prepare(w: World) -> tuple[str, Any]:
-        return path.format(m=w.member, p=w.purchase, a=w.alert, s=w.settlement, v=w.vouchers), body
+        return path.format(
+            m=w.member, p=w.purchase, a=w.alert, s=w.settlement, v=w.vouchers, r=w.redemption
+        ), body
 
     return prepare
 
@@ -205,6 +208,14 @@ MATRIX: dict[str, tuple[str, Prepare, tuple[int, ...]]] = {
         (200, 403, 403, 403, 403, 401, 404)),
     "list_customer_vouchers": ("GET", fixed("/v1/customers/{m}/vouchers"),
         (200, 200, 403, 200, 404, 401, 404)),
+    "list_redemptions": ("GET", fixed("/v1/points/redemptions"),
+        (200, 200, 403, 200, 200, 401, 404)),
+    "create_redemption_reversal": ("POST", fixed("/v1/customers/{m}/points/redemptions/{r}/reversal", {}),
+        (201, 201, 403, 403, 404, 401, 404)),
+    "get_finance_report": ("GET", fixed("/v1/reports/finance?from=2026-01-01&to=2026-01-31&group_by=month"),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "get_liability_report": ("GET", fixed("/v1/reports/liability"),
+        (200, 403, 403, 403, 403, 401, 404)),
 }  # fmt: skip
 
 
@@ -235,6 +246,12 @@ async def _world(client: httpx.AsyncClient, app: FastAPI) -> World:
     [alert] = (await client.get("/v1/alerts", headers=admin)).json()["items"]
     posted = await post(client, admin, purchase(member["id"], line("parts", "5000.00")))
     assert posted.status_code == 201, posted.text
+    redeemed = await client.post(
+        f"/v1/customers/{member['id']}/points/redemptions",
+        json={"points": "1.00", "store_id": "dealer-01"},
+        headers=admin,
+    )
+    assert redeemed.status_code == 201, redeemed.text
     revoked_key = (
         await client.post("/v1/api-keys", json={"name": "gone", "scopes": ["admin"]}, headers=admin)
     ).json()
@@ -250,7 +267,16 @@ async def _world(client: httpx.AsyncClient, app: FastAPI) -> World:
         "revoked": {"Authorization": f"Bearer {revoked_key['key']}"},
         "member_token": {"Authorization": f"Bearer {token['token']}"},
     }
-    return World(client, keys, member["id"], posted.json()["id"], alert["id"], settled.json()["id"], vouchers)
+    return World(
+        client,
+        keys,
+        member["id"],
+        posted.json()["id"],
+        alert["id"],
+        settled.json()["id"],
+        vouchers,
+        redeemed.json()["entry"]["id"],
+    )
 
 
 def _filled(body: Any, member: str) -> Any:

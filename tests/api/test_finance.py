@@ -272,6 +272,7 @@ async def test_verify_reports_drift(app: FastAPI, client: httpx.AsyncClient, adm
     drift = (await app.state.db.run(verify)).drift
     assert any(f"member {m['id']}: balance is 961.00, the ledger says 960.00" == d for d in drift), drift
     assert any(d.startswith("stripe ") and "total_points" in d for d in drift), drift
+    assert any(d.startswith(f"member {m['id']}: lots hold 960.00") for d in drift), drift
 
 
 async def test_periodic_check_raises_a_missed_crossing(

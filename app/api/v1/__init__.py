@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api.v1.finance import alerts, liability, settlements, vouchers
+from app.api.v1.finance import alerts, liability, redemptions, reports, settlements, vouchers
 from app.api.v1.integration import api_keys, member_tokens
 from app.api.v1.loyalty import customers, points, service_types, settings, stores, tiers, transactions
 
@@ -12,6 +12,7 @@ ROUTERS: list[APIRouter] = [
         customers,
         transactions,
         points,
+        redemptions,
         settings,
         tiers,
         service_types,
@@ -22,5 +23,6 @@ ROUTERS: list[APIRouter] = [
         alerts,
         settlements,
         vouchers,
+        reports,
     )
 ]

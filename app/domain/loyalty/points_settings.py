@@ -27,6 +27,8 @@ class PointsSettings:
     liability_warning: Decimal
     liability_critical: Decimal
     liability_target: Decimal
+    points_expiry_months: int | None = None
+    pnl_margin_floor: Decimal = Decimal("0.05")
 
     def x_for(self, phase: Phase) -> Decimal:
         """The profit share X a purchase uses: that of the member's phase when posted."""
@@ -45,5 +47,7 @@ def validate_settings(s: PointsSettings) -> None:
     if s.liability_warning <= 0:
         problems.append(FieldProblem("liability_warning", "must be greater than 0"))
     problems += threshold_problems(Thresholds(s.liability_warning, s.liability_critical, s.liability_target))
+    if not -ONE <= s.pnl_margin_floor <= ONE:
+        problems.append(FieldProblem("pnl_margin_floor", "must be between -1 and 1"))
     if problems:
         raise InvalidInput("the points settings are invalid", errors=problems)

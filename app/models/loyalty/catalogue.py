@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictInt
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
@@ -146,6 +146,9 @@ class PointsSettingsRow(SQLModel, table=True):
     liability_warning: Decimal = Field(sa_type=Cents)
     liability_critical: Decimal = Field(sa_type=Cents)
     liability_target: Decimal = Field(sa_type=Cents)
+    # Finance: months after which earned points expire (None: never), and the net-margin floor.
+    points_expiry_months: int | None = None
+    pnl_margin_floor: Decimal = Field(default=Decimal("0.05"), sa_type=Basis)
     # Bumped by every change of settings, tiers or service types: lets workers cache them.
     catalogue_version: int = 1
     updated_at: datetime = Field(sa_type=UTCDateTime)
@@ -186,6 +189,12 @@ class PointsSettingsIn(RequestModel):
     liability_warning: MoneyIn
     liability_critical: MoneyIn
     liability_target: MoneyIn
+    points_expiry_months: StrictInt | None = Field(
+        default=None, ge=1, le=120, description="Points expire this many months after earned; omit for never."
+    )
+    pnl_margin_floor: RateIn = Field(
+        default=Decimal("0.05"), description="Net margin below which `pnl.margin_low` is raised."
+    )
 
 
 class PointsSettingsPublic(SQLModel):
@@ -197,6 +206,8 @@ class PointsSettingsPublic(SQLModel):
     liability_warning: Money
     liability_critical: Money
     liability_target: Money
+    points_expiry_months: int | None
+    pnl_margin_floor: Rate
     updated_at: datetime
 
 

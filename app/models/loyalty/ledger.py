@@ -48,7 +48,12 @@ class LedgerEntry(SQLModel, table=True):
     reverses_id: str | None = Field(default=None, max_length=40)
     reason: str | None = Field(default=None, max_length=500)
     api_key_id: str | None = Field(default=None, max_length=40)
-    created_at: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    # Where a redemption (or purchase) happened and its receipt: what a POS reconciles by.
+    store_id: str | None = Field(default=None, max_length=64)
+    receipt_ref: str | None = Field(default=None, max_length=100)
+    # The points lot an `expire` entry takes what is left of (finance expiry).
+    lot_id: str | None = Field(default=None, max_length=40)
 
 
 class LedgerEntryPublic(SQLModel):
@@ -69,6 +74,9 @@ class LedgerEntryPublic(SQLModel):
     refund_id: str | None
     reverses_id: str | None
     reason: str | None
+    store_id: str | None = None
+    receipt_ref: str | None = None
+    lot_id: str | None = None
     created_at: datetime
 
 
@@ -87,6 +95,10 @@ class PointsPublic(SQLModel):
     tier: str
     next_tier: str | None
     points_to_next_tier: Money | None
+    next_expiry_at: datetime | None = Field(
+        default=None, description="When the oldest points with an expiry date expire (null: none)."
+    )
+    next_expiry_points: Money | None = Field(default=None, description="How many points expire then.")
 
 
 class TierStatus(SQLModel):
@@ -103,10 +115,26 @@ class TierStatus(SQLModel):
 
 class RedemptionCreate(RequestModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"points": "500.00", "reason": "oil change voucher"}]}
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "points": "500.00",
+                    "store_id": "dealer-01",
+                    "receipt_ref": "R-2026-000124",
+                    "reason": "oil change voucher",
+                }
+            ]
+        },
     )
 
     points: MoneyIn
+    store_id: str | None = Field(
+        default=None, min_length=1, max_length=64, description="The store where the points were used."
+    )
+    receipt_ref: str | None = Field(
+        default=None, min_length=1, max_length=100, description="The POS receipt the redemption paid."
+    )
     reason: str | None = Field(default=None, max_length=500)
 
     @field_validator("points")
@@ -115,6 +143,12 @@ class RedemptionCreate(RequestModel):
         if value <= 0:
             raise ValueError("must be greater than 0")
         return value
+
+
+class RedemptionReversalCreate(RequestModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "receipt voided"}]})
+
+    reason: str | None = Field(default=None, max_length=500)
 
 
 class AdjustmentCreate(RequestModel):
@@ -151,3 +185,23 @@ class PointsMovement(SQLModel):
     balance: Money
     lifetime_points: Money
     tier: str
+
+
+class RedemptionPublic(SQLModel):
+    """A redemption as a POS reconciles it: where, against which receipt, and if reversed."""
+
+    id: str = Field(description="The `redeem` ledger entry.")
+    customer_id: str
+    points: Money
+    value: Money = Field(description="The points at the point value in force now.")
+    store_id: str | None
+    receipt_ref: str | None
+    transaction_id: str | None = Field(description="The purchase paid with the points, if any.")
+    reason: str | None
+    created_at: datetime
+    reversed_by: str | None = Field(description="The reversing entry, if reversed.")
+
+
+class RedemptionPage(SQLModel):
+    items: list[RedemptionPublic]
+    next_cursor: str | None

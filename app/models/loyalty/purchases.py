@@ -40,6 +40,10 @@ class PurchaseRecord(SQLModel):
     refunded_amount: Decimal = Field(default=Decimal(0), sa_type=Cents)
     reversed_points: Decimal = Field(default=Decimal(0), sa_type=Cents)
     earn_entry_id: str = Field(max_length=40)
+    # Paying with points (points.md): what was redeemed and its money value when posted.
+    redeemed_points: Decimal = Field(default=Decimal(0), sa_type=Cents)
+    redeemed_value: Decimal = Field(default=Decimal(0), sa_type=Cents)
+    redeem_entry_id: str | None = Field(default=None, max_length=40)
 
 
 class Purchase(PurchaseRecord, table=True):
@@ -47,6 +51,7 @@ class Purchase(PurchaseRecord, table=True):
     __table_args__ = (
         UniqueConstraint("store_id", "external_id"),
         Index("ix_purchase_customer_id_id", "customer_id", "id"),
+        Index("ix_purchase_created_at", "created_at"),
     )
 
 
@@ -90,11 +95,16 @@ class RefundRecord(SQLModel):
     balance_after: Decimal = Field(sa_type=Cents)
     lifetime_after: Decimal = Field(sa_type=Cents)
     lines: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    # Points paid with on the purchase, given back by the refund that completed it.
+    returned_points: Decimal = Field(default=Decimal(0), sa_type=Cents)
 
 
 class Refund(RefundRecord, table=True):
     __tablename__ = "refund"
-    __table_args__ = (Index("ix_refund_purchase_id", "purchase_id"),)
+    __table_args__ = (
+        Index("ix_refund_purchase_id", "purchase_id"),
+        Index("ix_refund_created_at", "created_at"),
+    )
 
 
 class TransactionLineIn(RequestModel):
@@ -151,6 +161,18 @@ class TransactionCreate(RequestModel):
     external_id: str = Field(min_length=1, max_length=100)
     occurred_at: TimestampIn | None = Field(default=None, description="Defaults to the time of posting.")
     lines: list[TransactionLineIn] = Field(min_length=1, max_length=200)
+    redeem_points: MoneyIn | None = Field(
+        default=None,
+        description="Points paid with, at the point value: at most the balance before the purchase "
+        "and the payable; the response's `to_pay` is the money still due.",
+    )
+
+    @field_validator("redeem_points")
+    @classmethod
+    def _positive_points(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and value <= 0:
+            raise ValueError("must be greater than 0")
+        return value
 
 
 class RefundLinePublic(SQLModel):
@@ -177,6 +199,9 @@ class RefundPublic(SQLModel):
     )
     balance_after: Money
     lifetime_after: Money
+    returned_points: Money = Field(
+        default=Decimal(0), description="Points paid with on the purchase, given back by a completing refund."
+    )
     lines: list[RefundLinePublic]
 
 
@@ -213,6 +238,9 @@ class QuotePublic(SQLModel):
     x: Rate
     balance: Money
     lifetime_points: Money
+    redeemed_points: Money = Decimal(0)
+    redeemed_value: Money = Field(default=Decimal(0), description="Money value of `redeemed_points`.")
+    to_pay: Money = Field(description="Money still to pay: payable less the value of the points redeemed.")
     lines: list[TransactionLinePublic]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.errors import Conflict, NotFound
+from app.domain.errors import AlertClosed, NotFound
 from app.models import Alert
 from app.models.base import new_id, utcnow
 from app.models.finance.alerts import (
@@ -104,7 +104,7 @@ async def acknowledge_alert(
     if found is None:
         raise NotFound(f"no alert {alert_id}")
     if found.status != AlertStatus.open:
-        raise Conflict(f"alert {alert_id} is already {found.status}", extra={"status": found.status})
+        raise AlertClosed(f"alert {alert_id} is already {found.status}", extra={"status": found.status})
     values = {
         "status": AlertStatus.acknowledged.value,
         "acknowledged_at": now,
@@ -123,7 +123,7 @@ async def resolve_alert(
     if found is None:
         raise NotFound(f"no alert {alert_id}")
     if found.status == AlertStatus.resolved:
-        raise Conflict(f"alert {alert_id} is already resolved", extra={"status": found.status})
+        raise AlertClosed(f"alert {alert_id} is already resolved", extra={"status": found.status})
     values = {
         "status": AlertStatus.resolved.value,
         "resolved_at": now,

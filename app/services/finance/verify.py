@@ -15,6 +15,7 @@ from app.domain.finance.liability import delta, stripe_of
 from app.repositories.finance import liability as liability_repo
 from app.repositories.finance import verify as repo
 from app.repositories.finance.verify import Figures
+from app.services.finance.lots import lots_drift
 
 ZERO = Figures(Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), 0)
 
@@ -26,7 +27,8 @@ class Report:
 
 
 async def verify(session: AsyncSession) -> Report:
-    """Every member's totals against its ledger, and every stripe against those balances."""
+    """Every member's totals against its ledger, every stripe against those balances, and every
+    member's points lots against its balance."""
     report = Report()
     explained = await repo.ledger_figures(session)
     expected: dict[int, list[Decimal]] = {}
@@ -56,4 +58,5 @@ async def verify(session: AsyncSession) -> Report:
         ):
             if g != w:
                 report.drift.append(f"stripe {stripe}: {name} is {g}, the ledger says {w}")
+    report.drift += await lots_drift(session)
     return report

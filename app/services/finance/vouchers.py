@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.errors import Conflict, NotFound
+from app.domain.errors import NotFound, VoucherNotIssued
 from app.models.finance.vouchers import VoucherPage, VoucherPublic, VoucherStatus, VoucherUse, VoucherVoid
 from app.repositories.finance import vouchers as repo
 from app.repositories.loyalty import customers as customers_repo
@@ -30,7 +30,7 @@ async def _issued(session: AsyncSession, code: str) -> VoucherPublic:
     if found is None:
         raise NotFound(f"no voucher {code}")
     if found.status != VoucherStatus.issued:
-        raise Conflict(f"voucher {code} is {found.status}", extra={"status": found.status})
+        raise VoucherNotIssued(f"voucher {code} is {found.status}", extra={"status": found.status})
     return VoucherPublic.model_validate(found, from_attributes=True)
 
 

@@ -24,6 +24,7 @@ from app.models.loyalty.customers import CustomerRecord
 from app.models.loyalty.ledger import EntryKind
 from app.repositories.loyalty import customers as customers_repo
 from app.repositories.loyalty import ledger as ledger_repo
+from app.services.finance import lots
 from app.services.finance.liability import on_movement
 
 
@@ -42,6 +43,13 @@ class Movement:
     reason: str | None = None
     api_key_id: str | None = None
     member_changes: dict[str, Any] = field(default_factory=dict)
+    store_id: str | None = None
+    receipt_ref: str | None = None
+    lot_id: str | None = None
+    # Points lots (finance expiry): a positive movement opens a lot expiring then (None: never);
+    # a negative one consumes the oldest. Refunds and expiry keep their lots themselves.
+    expires_at: datetime | None = None
+    track_lots: bool = True
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,7 @@ class Applied:
     lifetime_points: Decimal
     tier_before: str
     tier_after: str
+    member: CustomerRecord  # the member's row as written, for a further movement in the same call
 
 
 async def apply_movement(
@@ -62,20 +71,17 @@ async def apply_movement(
     lifetime = member.lifetime_points + (move.points if move.counts_toward_tier else ZERO)
     tier_after = grade(ladder, lifetime).code
     entry_no = member.ledger_seq + 1
-    await customers_repo.update_fields(
-        session,
-        member.id,
-        {
-            "balance": balance,
-            "lifetime_points": lifetime,
-            "lifetime_profit_points": member.lifetime_profit_points + move.profit_points,
-            "lifetime_consumption_points": member.lifetime_consumption_points + move.consumption_points,
-            "tier": tier_after,
-            "ledger_seq": entry_no,
-            "updated_at": now,
-            **move.member_changes,
-        },
-    )
+    changes = {
+        "balance": balance,
+        "lifetime_points": lifetime,
+        "lifetime_profit_points": member.lifetime_profit_points + move.profit_points,
+        "lifetime_consumption_points": member.lifetime_consumption_points + move.consumption_points,
+        "tier": tier_after,
+        "ledger_seq": entry_no,
+        "updated_at": now,
+        **move.member_changes,
+    }
+    await customers_repo.update_fields(session, member.id, changes)
     await on_movement(
         session, member.id, member.balance, balance, member.tier, tier_after, move.transaction_id, now
     )
@@ -101,6 +107,23 @@ async def apply_movement(
         "reason": move.reason,
         "api_key_id": move.api_key_id,
         "created_at": now,
+        "store_id": move.store_id,
+        "receipt_ref": move.receipt_ref,
+        "lot_id": move.lot_id,
     }
     await ledger_repo.append(session, entry)
-    return Applied(entry_id, entry, balance, lifetime, member.tier, tier_after)
+    if move.track_lots:
+        await lots.track(
+            session,
+            entry_id=entry_id,
+            customer_id=member.id,
+            kind=move.kind,
+            points=move.points,
+            balance_before=member.balance,
+            balance_after=balance,
+            now=now,
+            expires_at=move.expires_at,
+            purchase_id=move.transaction_id,
+        )
+    after = member.model_copy(update=changes)
+    return Applied(entry_id, entry, balance, lifetime, member.tier, tier_after, after)

@@ -29,6 +29,7 @@ from app.models.loyalty.ledger import (
 )
 from app.repositories.loyalty import customers as customers_repo
 from app.repositories.loyalty import ledger as ledger_repo
+from app.services.finance.expiry import expire_locked, next_expiry
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.access import check_sees
 from app.services.loyalty.ledger import Applied, Movement, apply_movement
@@ -63,6 +64,7 @@ async def _seen(
 async def get_points(session: AsyncSession, principal: Principal, customer_id: str) -> PointsPublic:
     member, rules = await _seen(session, principal, customer_id)
     nxt, needed = _next(rules, member.lifetime_points)
+    expiring = await next_expiry(session, member.id) if member.balance > 0 else None
     return PointsPublic(
         customer_id=member.id,
         balance=member.balance,
@@ -73,6 +75,8 @@ async def get_points(session: AsyncSession, principal: Principal, customer_id: s
         tier=member.tier,
         next_tier=nxt,
         points_to_next_tier=needed,
+        next_expiry_at=expiring[0] if expiring else None,
+        next_expiry_points=expiring[1] if expiring else None,
     )
 
 
@@ -123,17 +127,35 @@ def _movement(applied: Applied, value: Decimal) -> PointsMovement:
 async def redeem_points(
     session: AsyncSession, principal: Principal, customer_id: str, body: RedemptionCreate, now: datetime
 ) -> PointsMovement:
-    """Redeem points for money at the point value; refused while the balance is short."""
+    """Redeem points for money at the point value, at a store against a receipt; refused
+    while the balance (after expiring what is past its date) is short."""
+    store_id = body.store_id or principal.store_id
+    if store_id is not None:
+        principal.check_store(store_id)
     member, rules = await get_member(session, customer_id, for_update=True)
     await check_sees(session, principal, member)
-    if member.balance < body.points:
-        raise InsufficientBalance(
-            f"the balance ({member.balance:.2f}) is short of {body.points:.2f} points",
-            extra={"balance": f"{member.balance:.2f}"},
-        )
-    move = Movement(EntryKind.redeem, -body.points, False, reason=body.reason, api_key_id=principal.key_id)
+    member = await expire_locked(session, member, rules.ladder, now)
+    check_balance(member, body.points, "points")
+    move = Movement(
+        EntryKind.redeem,
+        -body.points,
+        False,
+        reason=body.reason,
+        api_key_id=principal.key_id,
+        store_id=store_id,
+        receipt_ref=body.receipt_ref,
+    )
     applied = await apply_movement(session, member, move, rules.ladder, now)
     return _movement(applied, round2(body.points * rules.settings.point_value))
+
+
+def check_balance(member: CustomerRecord, points: Decimal, field: str) -> None:
+    """409 when the member's balance cannot pay `points`."""
+    if member.balance < points:
+        raise InsufficientBalance(
+            f"{field}: the balance ({member.balance:.2f}) is short of {points:.2f} points",
+            extra={"balance": f"{member.balance:.2f}"},
+        )
 
 
 async def adjust_points(

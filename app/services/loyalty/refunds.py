@@ -15,14 +15,22 @@ from app.domain.loyalty.refunds import RefundableLine, RefundRequest, reverse
 from app.models import Refund
 from app.models.base import new_id
 from app.models.loyalty.ledger import EntryKind
-from app.models.loyalty.purchases import PurchaseLineRecord, RefundCreate, RefundLinePublic, RefundPublic
+from app.models.loyalty.purchases import (
+    PurchaseLineRecord,
+    PurchaseRecord,
+    RefundCreate,
+    RefundLinePublic,
+    RefundPublic,
+)
 from app.repositories.loyalty import customers as customers_repo
 from app.repositories.loyalty import purchases as purchases_repo
+from app.services.finance import lots
+from app.services.finance.redemptions import return_redemption
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.access import seen_purchase
-from app.services.loyalty.ledger import Movement, apply_movement
+from app.services.loyalty.ledger import Applied, Movement, apply_movement
 from app.services.loyalty.refund_reads import refund_public
-from app.services.loyalty.rules import load_rules
+from app.services.loyalty.rules import Rules, load_rules
 
 
 async def refund_purchase(
@@ -60,8 +68,34 @@ async def refund_purchase(
         refund_id=refund_id,
         reverses_id=purchase.earn_entry_id,
         api_key_id=principal.key_id,
+        store_id=purchase.store_id,
+        receipt_ref=purchase.external_id,
+        track_lots=False,
+    )
+    absorbed = await lots.refund_lot(
+        session,
+        customer_id=member.id,
+        lot_id=purchase.earn_entry_id,
+        reversed_points=r.points,
+        balance_before=member.balance,
+        now=now,
     )
     applied = await apply_movement(session, member, move, rules.ladder, now)
+    last = await _not_taken_twice(session, applied, absorbed, purchase, refund_id, rules, now)
+    completed = purchase.refunded_amount + r.amount == purchase.payable
+    returned = None
+    if completed and purchase.redeem_entry_id is not None:
+        returned = await return_redemption(
+            session,
+            last.member,
+            rules,
+            purchase.redeem_entry_id,
+            now,
+            reason=None,
+            api_key_id=principal.key_id,
+            refund_id=refund_id,
+        )
+    final = returned or last
     reversed_lines = [RefundLinePublic.model_validate(ln, from_attributes=True) for ln in r.lines]
     refund = Refund(
         id=refund_id,
@@ -73,10 +107,11 @@ async def refund_purchase(
         consumption_points=r.consumption_points,
         points=r.points,
         tier_before=applied.tier_before,
-        tier_after=applied.tier_after,
-        balance_after=applied.balance,
-        lifetime_after=applied.lifetime_points,
+        tier_after=final.tier_after,
+        balance_after=final.balance,
+        lifetime_after=final.lifetime_points,
         lines=[ln.model_dump(mode="json") for ln in reversed_lines],
+        returned_points=returned.entry["points"] if returned else Decimal(0),
     )
     by_no = {ln.line_no: ln for ln in refundable}
     tallies = {done.line_no: _tally(by_no[done.line_no].after(done)) for done in r.lines}
@@ -86,6 +121,32 @@ async def refund_purchase(
     }
     await purchases_repo.record_refund(session, refund, purchase_tally, tallies)
     return refund_public(refund)
+
+
+async def _not_taken_twice(
+    session: AsyncSession,
+    applied: Applied,
+    absorbed: Decimal,
+    purchase: PurchaseRecord,
+    refund_id: str,
+    rules: Rules,
+    now: datetime,
+) -> Applied:
+    """Give back to the balance the part of the reversal that had already expired (points.md
+    "Expiry"): an `expire` entry of +absorbed naming the purchase's lot; lifetime untouched."""
+    if not absorbed:
+        return applied
+    move = Movement(
+        EntryKind.expire,
+        absorbed,
+        False,
+        transaction_id=purchase.id,
+        refund_id=refund_id,
+        lot_id=purchase.earn_entry_id,
+        reason="already expired: not taken twice by the refund",
+        track_lots=False,
+    )
+    return await apply_movement(session, applied.member, move, rules.ladder, now)
 
 
 def _refundable(line: PurchaseLineRecord) -> RefundableLine:

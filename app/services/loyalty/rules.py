@@ -40,6 +40,8 @@ def to_domain(row: PointsSettingsRow) -> PointsSettings:
         liability_warning=row.liability_warning,
         liability_critical=row.liability_critical,
         liability_target=row.liability_target,
+        points_expiry_months=row.points_expiry_months,
+        pnl_margin_floor=row.pnl_margin_floor,
     )
 
 

@@ -14,9 +14,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import DuplicateReceipt, FieldProblem, InvalidInput, NotFound
+from app.domain.finance.expiry import expiry_date
+from app.domain.finance.points_payment import PointsPayment, pay_with_points
 from app.domain.loyalty.grading import grade
 from app.domain.loyalty.points_settings import Phase
 from app.domain.loyalty.settlement import LineInput, Settlement, settle_purchase
+from app.domain.money import ZERO
 from app.models.base import new_id
 from app.models.loyalty.customers import CustomerRecord
 from app.models.loyalty.ledger import EntryKind
@@ -29,10 +32,11 @@ from app.models.loyalty.purchases import (
     TransactionPublic,
 )
 from app.repositories.loyalty import purchases as purchases_repo
+from app.services.finance.expiry import due_points, expire_locked
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.access import seen_purchase
-from app.services.loyalty.ledger import Movement, apply_movement
-from app.services.loyalty.points import get_member
+from app.services.loyalty.ledger import Applied, Movement, apply_movement
+from app.services.loyalty.points import check_balance, get_member
 from app.services.loyalty.refund_reads import refunds_of
 from app.services.loyalty.rules import Rules
 from app.services.loyalty.stores import require_store
@@ -96,7 +100,9 @@ def _line_rows(purchase_id: str, body: TransactionCreate, settlement: Settlement
     ]
 
 
-async def quote_purchase(session: AsyncSession, principal: Principal, body: TransactionCreate) -> QuotePublic:
+async def quote_purchase(
+    session: AsyncSession, principal: Principal, body: TransactionCreate, now: datetime
+) -> QuotePublic:
     """What posting would give now (rebate, payable, points, tier after), with nothing saved."""
     principal.check_store(body.store_id)
     await require_store(session, body.store_id)
@@ -105,6 +111,12 @@ async def quote_purchase(session: AsyncSession, principal: Principal, body: Tran
     s = _settle(member, rules, inputs)
     lifetime = member.lifetime_points + s.points
     rows = _line_rows("", body, s)
+    payment = pay_with_points(body.redeem_points or ZERO, rules.settings.point_value, s.payable)
+    if body.redeem_points:
+        usable = member.model_copy(
+            update={"balance": member.balance - await due_points(session, member.id, now)}
+        )
+        check_balance(usable, body.redeem_points, "redeem_points")
     return QuotePublic(
         customer_id=member.id,
         tier_before=member.tier,
@@ -116,8 +128,11 @@ async def quote_purchase(session: AsyncSession, principal: Principal, body: Tran
         consumption_points=s.consumption_points,
         points=s.points,
         x=s.x,
-        balance=member.balance + s.points,
+        balance=member.balance + s.points - payment.points,
         lifetime_points=lifetime,
+        redeemed_points=payment.points,
+        redeemed_value=payment.value,
+        to_pay=payment.to_pay,
         lines=[TransactionLinePublic.model_validate(r) for r in rows],
     )
 
@@ -134,6 +149,10 @@ async def post_purchase(
     member, rules = await _member(session, body.customer_id, for_update=True)
     inputs = _line_inputs(rules, body)
     s = _settle(member, rules, inputs)
+    payment = pay_with_points(body.redeem_points or ZERO, rules.settings.point_value, s.payable)
+    if body.redeem_points:  # checked against the balance before the purchase (points.md)
+        member = await expire_locked(session, member, rules.ladder, now)
+        check_balance(member, body.redeem_points, "redeem_points")
     purchase_id = new_id("txn")
     member_changes: dict[str, object] = {"purchase_count": member.purchase_count + 1}
     occurred_at = (body.occurred_at or now).astimezone(UTC)
@@ -152,8 +171,12 @@ async def post_purchase(
         transaction_id=purchase_id,
         api_key_id=principal.key_id,
         member_changes=member_changes,
+        store_id=body.store_id,
+        receipt_ref=body.external_id,
+        expires_at=expiry_date(now, rules.settings.points_expiry_months),
     )
     applied = await apply_movement(session, member, move, rules.ladder, now)
+    redeemed = await _redeem(session, principal, body, applied, payment, rules, purchase_id, now)
     purchase = {
         "id": purchase_id,
         "customer_id": member.id,
@@ -172,11 +195,14 @@ async def post_purchase(
         "profit_points": s.profit_points,
         "consumption_points": s.consumption_points,
         "points": s.points,
-        "balance_after": applied.balance,
+        "balance_after": redeemed.balance if redeemed else applied.balance,
         "lifetime_after": applied.lifetime_points,
         "refunded_amount": 0,
         "reversed_points": 0,
         "earn_entry_id": applied.entry_id,
+        "redeemed_points": payment.points,
+        "redeemed_value": payment.value,
+        "redeem_entry_id": redeemed.entry_id if redeemed else None,
     }
     lines = _line_rows(purchase_id, body, s)
     if not await purchases_repo.insert_purchase(session, purchase, lines):
@@ -188,6 +214,32 @@ async def post_purchase(
     return _public(purchase, lines, [])
 
 
+async def _redeem(
+    session: AsyncSession,
+    principal: Principal,
+    body: TransactionCreate,
+    earned: Applied,
+    payment: PointsPayment,
+    rules: Rules,
+    purchase_id: str,
+    now: datetime,
+) -> Applied | None:
+    """The `redeem` entry of points paid with, written after the `earn` entry."""
+    if not payment.points:
+        return None
+    move = Movement(
+        EntryKind.redeem,
+        -payment.points,
+        False,
+        transaction_id=purchase_id,
+        reason=f"paid {payment.value:.2f} of purchase {purchase_id}",
+        api_key_id=principal.key_id,
+        store_id=body.store_id,
+        receipt_ref=body.external_id,
+    )
+    return await apply_movement(session, earned.member, move, rules.ladder, now)
+
+
 def _public(
     p: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], refunds: Sequence[RefundPublic]
 ) -> TransactionPublic:
@@ -197,6 +249,7 @@ def _public(
             **p,
             "balance": p["balance_after"],
             "lifetime_points": p["lifetime_after"],
+            "to_pay": p["payable"] - p["redeemed_value"],
             "lines": lines,
             "refunds": refunds,
         }

@@ -54,10 +54,13 @@ async def create_transaction(
     )
 
 
-@router.post("/quote", response_model=QuotePublic, responses=problems(401, 403, 413, 415, 422, 503))
+@router.post("/quote", response_model=QuotePublic, responses=problems(401, 403, 409, 413, 415, 422, 503))
 async def quote_transaction(body: TransactionCreate, principal: TransactionsWrite, uow: UoW) -> QuotePublic:
-    """The same figures as posting, for the POS to show before charging; nothing is saved."""
-    return await uow.read(lambda s: service.quote_purchase(s, principal, body))
+    """The same figures as posting, for the POS to show before charging; nothing is saved.
+
+    409 when `redeem_points` exceeds the balance.
+    """
+    return await uow.read(lambda s: service.quote_purchase(s, principal, body, utcnow()))
 
 
 @router.get("", response_model=TransactionPage, responses=problems(401, 403, 422, 503))
