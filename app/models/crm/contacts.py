@@ -48,8 +48,9 @@ class ContactCreate(RequestModel):
 
     name: str = Field(min_length=1, max_length=200)
     title: str | None = Field(default=None, min_length=1, max_length=100, description="Role or job title.")
-    phone: str | None = Field(default=None, max_length=32, regex=PHONE)
-    email: str | None = Field(default=None, max_length=254, regex=EMAIL)
+    # `pattern` through schema_extra: SQLModel's `regex=` does not reach pydantic 2.
+    phone: str | None = Field(default=None, max_length=32, schema_extra={"pattern": PHONE})
+    email: str | None = Field(default=None, max_length=254, schema_extra={"pattern": EMAIL})
     birthday: DateIn | None = None
     is_main: StrictBool = Field(default=False, description="The company's main contact (one at a time).")
     notes: str | None = Field(default=None, max_length=2000)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -70,7 +70,10 @@ async def create_activity(
     await require_member(session, customer_id)
     values = body.model_dump()
     values.update(
-        id=new_id("act"), customer_id=customer_id, occurred_at=body.occurred_at or now, created_at=now
+        id=new_id("act"),
+        customer_id=customer_id,
+        occurred_at=(body.occurred_at or now).astimezone(UTC),
+        created_at=now,
     )
     await rows.add(session, tables.activity, values)
     return ActivityPublic.model_validate(values)

@@ -62,7 +62,14 @@ def _not_null(values: dict[str, Any], required: tuple[str, ...]) -> dict[str, An
 async def create_ticket(session: AsyncSession, body: TicketCreate, now: datetime) -> TicketPublic:
     await member_field(session, body.customer_id)
     values = body.model_dump()
-    values.update(id=new_id("tkt"), status=TicketStatus.open.value, created_at=now, updated_at=now)
+    values.update(
+        id=new_id("tkt"),
+        status=TicketStatus.open.value,
+        resolution=None,
+        created_at=now,
+        updated_at=now,
+        closed_at=None,
+    )
     await rows.add(session, tk, values)
     return _public(values, 0)
 
