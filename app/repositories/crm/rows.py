@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Table, insert, select
+from sqlalchemy import ColumnElement, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
@@ -38,3 +38,17 @@ async def page(
     if after_id:
         query = query.where(table.c.id < after_id)
     return [model.model_validate(r._mapping) for r in await session.execute(query)]
+
+
+async def count(session: AsyncSession, table: Table, where: list[ColumnElement[bool]]) -> int:
+    return int((await session.execute(select(func.count()).select_from(table).where(*where))).scalar_one())
+
+
+async def batch(
+    session: AsyncSession, table: Table, where: list[ColumnElement[bool]], after_id: str | None, size: int
+) -> list[dict[str, Any]]:
+    """The next `size` rows in id order after `after_id`: exports walk a table this way."""
+    query = select(table).where(*where).order_by(table.c.id).limit(size)
+    if after_id is not None:
+        query = query.where(table.c.id > after_id)
+    return [dict(r._mapping) for r in await session.execute(query)]
