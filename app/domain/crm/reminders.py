@@ -70,6 +70,18 @@ def next_anniversary(origin: date, today: date) -> date | None:
     return None
 
 
+def months_in(today: date, days: int) -> frozenset[int]:
+    """The calendar months the window touches: yearly events outside them cannot fall in it."""
+    if days >= 366:
+        return frozenset(range(1, 13))
+    end = window_end(today, days)
+    months, year, month = set(), today.year, today.month
+    while (year, month) <= (end.year, end.month):
+        months.add(month)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return frozenset(months)
+
+
 def window_end(today: date, days: int) -> date:
     return today + timedelta(days=days) if (date.max - today).days > days else date.max
 

@@ -18,7 +18,6 @@ from app.models import ServiceType
 from app.models.crm.reminders import ReminderPage, ReminderPublic
 from app.repositories.crm import maintenance as maintenance_repo
 from app.repositories.crm import reminders as repo
-from app.repositories.crm import vehicles as vehicles_repo
 from app.services.loyalty.rules import load_rules
 from app.services.pagination import decode_cursor, encode_cursor
 
@@ -27,32 +26,46 @@ MAX_DAYS = 366
 
 async def list_reminders(session: AsyncSession, today: date, days: int) -> list[Reminder]:
     """Every reminder due from `today` to `today + days`, soonest first (overdue maintenance too)."""
-    found: list[Reminder | None] = []
-    for member_id, name, born in await repo.birthdays(session):
-        found.append(rules.birthday(member_id, name, born, today, days))
-    vehicles = await vehicles_repo.of_members(session)
-    for v in vehicles:
+    found = [
+        *await _yearly(session, today, days),
+        *await _follow_ups(session, today, days),
+        *await _maintenance(session, today, days),
+    ]
+    return rules.ordered([r for r in found if r is not None])
+
+
+async def _yearly(session: AsyncSession, today: date, days: int) -> list[Reminder | None]:
+    months = rules.months_in(today, days)
+    found = [
+        rules.birthday(i, name, born, today, days) for i, name, born in await repo.birthdays(session, months)
+    ]
+    for v in await repo.purchases(session, months):
         if v.purchase_date is not None:
             label = " ".join(p for p in (v.make, v.model, v.plate or v.vin) if p)
             found.append(rules.purchase_anniversary(v.customer_id, v.id, label, v.purchase_date, today, days))
-    window_end = rules.window_end(today, days)
-    for activity_id, member_id, subject, due in await repo.follow_ups(session, today, window_end):
-        found.append(rules.follow_up(activity_id, member_id, subject, due, today, days))
+    return found
+
+
+async def _follow_ups(session: AsyncSession, today: date, days: int) -> list[Reminder | None]:
+    due = await repo.follow_ups(session, today, rules.window_end(today, days))
+    return [rules.follow_up(a, member, subject, on, today, days) for a, member, subject, on in due]
+
+
+async def _maintenance(session: AsyncSession, today: date, days: int) -> list[Reminder | None]:
     types = {code: s for code, s in (await load_rules(session)).service_types.items() if _has_interval(s)}
-    odometers = {v.id: v.odometer_km for v in vehicles}
-    for last in await maintenance_repo.latest_per_type(session, sorted(types)):
-        kind = types[last.service_type]
-        found.append(
-            rules.maintenance_due(
-                last,
-                interval_days=kind.maintenance_interval_days,
-                interval_km=kind.maintenance_interval_km,
-                odometer_km=odometers.get(last.vehicle_id) if last.vehicle_id else None,
-                today=today,
-                days=days,
-            )
+    latest = await maintenance_repo.latest_per_type(session, sorted(types))
+    odometers = await repo.odometers(session, {m.vehicle_id for m in latest if m.vehicle_id})
+    return [
+        rules.maintenance_due(
+            last,
+            interval_days=types[last.service_type].maintenance_interval_days,
+            interval_km=types[last.service_type].maintenance_interval_km,
+            odometer_km=odometers.get(last.vehicle_id) if last.vehicle_id else None,
+            today=today,
+            days=days,
         )
-    return rules.ordered([r for r in found if r is not None])
+        for last in latest
+    ]
 
 
 def _has_interval(kind: ServiceType) -> bool:

@@ -32,6 +32,7 @@ from app.repositories.crm import rows
 from app.repositories.crm import tickets as repo
 from app.services.crm.members import member_field, require_member
 from app.services.crm.pages import split
+from app.services.integration.api_keys import Principal
 from app.services.pagination import decode_cursor, encode_cursor
 
 tk = tables.ticket
@@ -59,7 +60,12 @@ def _not_null(values: dict[str, Any], required: tuple[str, ...]) -> dict[str, An
     return values
 
 
-async def create_ticket(session: AsyncSession, body: TicketCreate, now: datetime) -> TicketPublic:
+async def create_ticket(
+    session: AsyncSession, principal: Principal, body: TicketCreate, now: datetime
+) -> TicketPublic:
+    """Open a ticket; a key bound to a store opens tickets for that store only."""
+    if body.store_id is not None:
+        principal.check_store(body.store_id)
     await member_field(session, body.customer_id)
     values = body.model_dump()
     values.update(

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import httpx
+from fastapi import FastAPI
 
+from app.models.integration.api_keys import Scope
+from tests.conftest import make_key
 from tests.helpers import new_member
 
 
@@ -130,3 +133,20 @@ async def test_ticket_filters_and_unknowns(client: httpx.AsyncClient, admin: dic
     ).status_code == 404
     await client.delete(f"/v1/customers/{b['id']}", headers=admin)
     assert len((await client.get("/v1/tickets", headers=admin)).json()["items"]) == 2
+
+
+async def test_a_store_key_acts_for_its_store_only(
+    client: httpx.AsyncClient, app: FastAPI, admin: dict[str, str]
+) -> None:
+    member = await new_member(client, admin)
+    pos = await make_key(app, Scope.members_write, Scope.members_read, store_id="dealer-01")
+    body = {"customer_id": member["id"], "kind": "feedback", "subject": "s"}
+    assert (
+        await client.post("/v1/tickets", json={**body, "store_id": "dealer-02"}, headers=pos)
+    ).status_code == 403
+    assert (
+        await client.post("/v1/tickets", json={**body, "store_id": "dealer-01"}, headers=pos)
+    ).status_code == 201
+    other = {"service_type": "maintenance", "store_id": "dealer-02"}
+    refused = await client.post(f"/v1/customers/{member['id']}/maintenance", json=other, headers=pos)
+    assert refused.status_code == 403

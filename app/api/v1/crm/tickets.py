@@ -40,7 +40,12 @@ async def create_ticket(
 ) -> JSONResponse:
     """Open a feedback or complaint ticket for a member."""
     return await create_once(
-        request, uow, principal, idempotency_key, body, lambda s: service.create_ticket(s, body, utcnow())
+        request,
+        uow,
+        principal,
+        idempotency_key,
+        body,
+        lambda s: service.create_ticket(s, principal, body, utcnow()),
     )
 
 

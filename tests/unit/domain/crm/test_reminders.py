@@ -87,3 +87,17 @@ def test_extreme_dates_do_not_overflow() -> None:
     assert r.maintenance_due(
         last, interval_days=3650, interval_km=None, odometer_km=None, today=far, days=366
     )
+
+
+@pytest.mark.parametrize(
+    ("today", "days", "months"),
+    [
+        (date(2026, 11, 26), 0, {11}),
+        (date(2026, 11, 26), 30, {11, 12}),
+        (date(2026, 12, 20), 45, {12, 1, 2}),
+        (date(2026, 1, 1), 365, set(range(1, 13))),
+        (date(2026, 3, 1), 366, set(range(1, 13))),
+    ],
+)
+def test_months_in_window(today: date, days: int, months: set[int]) -> None:
+    assert r.months_in(today, days) == months
