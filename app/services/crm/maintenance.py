@@ -25,6 +25,7 @@ from app.models.crm.maintenance import (
 from app.models.integration.api_keys import Scope
 from app.repositories import tables
 from app.repositories.crm import rows
+from app.services.crm.dates import happened_on
 from app.services.crm.members import require_member
 from app.services.crm.pages import split
 from app.services.crm.vehicles import advance_odometer, require_vehicle
@@ -51,6 +52,7 @@ async def record_maintenance(
 ) -> MaintenancePublic:
     """Record a maintenance of the member (and its vehicle), held to the tier's services."""
     member = await require_member(session, customer_id)
+    performed_on = happened_on(body.performed_on, "performed_on", now)
     if body.store_id is not None:
         principal.check_store(body.store_id)
     rules = await load_rules(session)
@@ -75,7 +77,7 @@ async def record_maintenance(
         customer_id=member.id,
         vehicle_id=body.vehicle_id,
         service_type=body.service_type,
-        performed_on=body.performed_on or now.date(),
+        performed_on=performed_on,
         mileage_km=body.mileage_km,
         notes=body.notes,
         store_id=body.store_id,

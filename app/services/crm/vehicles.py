@@ -27,6 +27,7 @@ from app.models.crm.vehicles import (
 from app.repositories import tables
 from app.repositories.crm import rows
 from app.repositories.crm import vehicles as repo
+from app.services.crm.dates import happened_on
 from app.services.crm.members import require_member
 from app.services.pagination import decode_cursor, encode_cursor
 
@@ -132,6 +133,7 @@ async def record_mileage(
     session: AsyncSession, vehicle_id: str, body: MileageCreate, now: datetime
 ) -> MileagePublic:
     """Add a reading (409 `mileage_went_back` below the odometer unless it is a correction)."""
+    read_on = happened_on(body.read_on, "read_on", now)
     vehicle = await require_vehicle(session, vehicle_id, for_update=True)
     check_reading(vehicle.odometer_km, body.reading_km, correction=body.correction)
     reading = await _add_reading(
@@ -140,7 +142,7 @@ async def record_mileage(
         body.reading_km,
         now,
         source="reading",
-        read_on=body.read_on,
+        read_on=read_on,
         correction=body.correction,
         note=body.note,
     )

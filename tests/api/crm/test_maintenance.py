@@ -128,3 +128,21 @@ async def test_service_type_takes_maintenance_intervals(
         "/v1/service-types/maintenance", json={"maintenance_interval_days": 0}, headers=admin
     )
     assert bad.status_code == 422
+
+
+async def test_records_cannot_be_dated_in_the_future(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    member, vehicle_id = await _member_with_car(client, admin)
+    later = "2999-01-01"
+    r = await client.post(
+        f"/v1/customers/{member['id']}/maintenance",
+        json={"service_type": "maintenance", "performed_on": later},
+        headers=admin,
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "performed_on"
+    m = await client.post(
+        f"/v1/vehicles/{vehicle_id}/mileage", json={"reading_km": 9000, "read_on": later}, headers=admin
+    )
+    assert m.status_code == 422 and m.json()["errors"][0]["field"] == "read_on"
+    assert (await client.get(f"/v1/vehicles/{vehicle_id}", headers=admin)).json()["odometer_km"] == 5000
