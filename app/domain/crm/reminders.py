@@ -2,8 +2,8 @@
 
 Every reminder carries a stable `key`: the same event gives the same key on every run, so
 whoever raises reminders as alerts raises each once.
-- birthday: the member's next birthday within the window (29 February falls on 28 February
-  in other years);
+- birthday: the next birthday of a member, or of a company member's contact, within the
+  window (29 February falls on 28 February in other years);
 - purchase anniversary: the yearly return of a vehicle's purchase date (year 1 on);
 - follow-up: an activity's follow-up date within the window;
 - maintenance due: the last maintenance of a service type on a vehicle, plus the type's
@@ -36,6 +36,7 @@ class Reminder:
     vehicle_id: str | None = None
     service_type: str | None = None
     activity_id: str | None = None
+    contact_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,16 +87,20 @@ def window_end(today: date, days: int) -> date:
     return today + timedelta(days=days) if (date.max - today).days > days else date.max
 
 
-def birthday(customer_id: str, name: str, born: date, today: date, days: int) -> Reminder | None:
+def birthday(
+    customer_id: str, name: str, born: date, today: date, days: int, contact_id: str | None = None
+) -> Reminder | None:
+    """The next birthday of a member, or of one of its contacts when `contact_id` is given."""
     when = next_anniversary(born, today)
     if when is None or when > window_end(today, days):
         return None
     return Reminder(
         ReminderKind.birthday,
-        f"birthday:{customer_id}:{when.isoformat()}",
+        f"birthday:{contact_id or customer_id}:{when.isoformat()}",
         when,
         customer_id,
         f"{name}'s birthday",
+        contact_id=contact_id,
     )
 
 

@@ -18,6 +18,7 @@ class ReminderPublic(SQLModel):
     vehicle_id: str | None
     service_type: str | None
     activity_id: str | None
+    contact_id: str | None
 
 
 class ReminderPage(SQLModel):

@@ -21,6 +21,19 @@ async def birthdays(session: AsyncSession, months: frozenset[int]) -> list[tuple
     return [(r.id, r.name, r.birthday) for r in await session.execute(query)]
 
 
+async def contact_birthdays(
+    session: AsyncSession, months: frozenset[int]
+) -> list[tuple[str, str, str, date]]:
+    """(contact id, member id, name, birthday) of contacts of live members born in one of `months`."""
+    k = tables.contact
+    query = (
+        select(k.c.id, k.c.customer_id, k.c.name, k.c.birthday)
+        .join(c, c.c.id == k.c.customer_id)
+        .where(c.c.deleted_at.is_(None), extract("month", k.c.birthday).in_(sorted(months)))
+    )
+    return [(r.id, r.customer_id, r.name, r.birthday) for r in await session.execute(query)]
+
+
 async def purchases(session: AsyncSession, months: frozenset[int]) -> list[Vehicle]:
     """Vehicles of live members bought in one of `months` (any year)."""
     v = tables.vehicle

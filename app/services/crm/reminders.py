@@ -39,6 +39,8 @@ async def _yearly(session: AsyncSession, today: date, days: int) -> list[Reminde
     found = [
         rules.birthday(i, name, born, today, days) for i, name, born in await repo.birthdays(session, months)
     ]
+    for contact_id, member_id, name, born in await repo.contact_birthdays(session, months):
+        found.append(rules.birthday(member_id, name, born, today, days, contact_id=contact_id))
     for v in await repo.purchases(session, months):
         if v.purchase_date is not None:
             label = " ".join(p for p in (v.make, v.model, v.plate or v.vin) if p)

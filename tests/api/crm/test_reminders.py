@@ -111,3 +111,21 @@ async def test_a_newer_maintenance_ends_the_reminder(
     assert [r for r in later if r.kind == "maintenance_due"] == []
     await client.delete(f"/v1/customers/{ids['member']}", headers=admin)
     assert await app.state.db.run(lambda s: list_reminders(s, today, 366)) == []
+
+
+async def test_contacts_of_companies_have_birthdays_too(
+    client: httpx.AsyncClient, app: FastAPI, admin: dict[str, str]
+) -> None:
+    today = date(2025, 3, 10)
+    company = await new_member(client, admin, name="顺达物流", kind="company")
+    contact = (
+        await client.post(
+            f"/v1/customers/{company['id']}/contacts",
+            json={"name": "王芳", "birthday": "1980-03-12"},
+            headers=admin,
+        )
+    ).json()
+    found = await app.state.db.run(lambda s: list_reminders(s, today, 7))
+    assert [(r.kind, r.key, r.customer_id, r.contact_id) for r in found] == [
+        ("birthday", f"birthday:{contact['id']}:2025-03-12", company["id"], contact["id"])
+    ]
