@@ -141,6 +141,8 @@ async def test_bad_transaction_rows_post_nothing(
         "DMS-1,dealer-01,R-3,maintenance,100.00,0.35\n"
         "DMS-9,dealer-01,R-4,maintenance,100.00,\n"  # line 5: unknown member
         "DMS-1,dealer-01,R-5,teleport,100.00,\n"  # line 6: unknown service type
+        "DMS-1,dealer-01,R-6,parts,10.00,\n"
+        "DMS-1,dealer-01,R-6,teleport,10.00,\n"  # line 8: the second line of R-6
     )
     with pytest.raises(ImportRefused) as syntax:
         await _import(app, "transactions", bad)
@@ -148,7 +150,11 @@ async def test_bad_transaction_rows_post_nothing(
     fixed = bad.replace("12.345", "12.34")
     with pytest.raises(ImportRefused) as refs:
         await _import(app, "transactions", fixed)
-    assert [(p.line, p.field) for p in refs.value.problems] == [(5, "customer_ref"), (6, "service_type")]
+    assert [(p.line, p.field) for p in refs.value.problems] == [
+        (5, "customer_ref"),
+        (6, "service_type"),
+        (8, "service_type"),
+    ]
     members = {m["external_ref"]: m for m in await _members(client, admin)}
     assert (await client.get(f"/v1/customers/{members['DMS-1']['id']}/points", headers=admin)).json()[
         "balance"

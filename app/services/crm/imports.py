@@ -8,6 +8,7 @@ posted. Purchases go through `post_purchase`, the API's own posting, in order of
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,6 +44,14 @@ class ImportResult:
     problems: list[RowProblem] = field(default_factory=list)
 
 
+@dataclass
+class _Receipt:
+    lines: list[int]
+    header: dict[str, str]
+    items: list[TransactionLineIn]
+    occurred_at: datetime | None = None
+
+
 def _fields(raw: dict[str, str], keep: set[str]) -> dict[str, Any]:
     """The row's non-empty cells among `keep`; tags are separated by `;`."""
     values: dict[str, Any] = {k: v for k, v in raw.items() if k in keep and v != ""}
@@ -62,9 +71,26 @@ def _validate(model: type[M], values: dict[str, Any], line: int, out: list[RowPr
         return None
 
 
-def _domain_problems(exc: DomainError, line: int, rename: dict[str, str] | None = None) -> list[RowProblem]:
+def _domain_problems(exc: DomainError, line: int) -> list[RowProblem]:
     fields = [(p.field, p.message) for p in exc.errors] or [(exc.extra.get("field", "row"), exc.detail)]
-    return [RowProblem(line, (rename or {}).get(f, f), m) for f, m in fields]
+    return [RowProblem(line, f, m) for f, m in fields]
+
+
+_LINE_FIELD = re.compile(r"lines\[(\d+)\]\.(\w+)")
+
+
+def _receipt_problems(exc: DomainError, receipt: _Receipt) -> list[RowProblem]:
+    """A refusal of a posting, put on the row of the line it names (`lines[1].service_type`)."""
+    problems = []
+    for problem in _domain_problems(exc, receipt.lines[0]):
+        named = _LINE_FIELD.fullmatch(problem.field)
+        on_row = named is not None and int(named[1]) < len(receipt.lines)
+        problems.append(
+            RowProblem(receipt.lines[int(named[1])], named[2], problem.message)
+            if named and on_row
+            else problem
+        )
+    return problems
 
 
 async def import_customers(
@@ -107,14 +133,6 @@ async def import_customers(
     if result.problems:
         raise ImportRefused(result.problems)
     return result
-
-
-@dataclass
-class _Receipt:
-    lines: list[int]
-    header: dict[str, str]
-    items: list[TransactionLineIn]
-    occurred_at: datetime | None = None
 
 
 def _receipts(rows: list[Row], problems: list[RowProblem]) -> dict[tuple[str, str], _Receipt]:
@@ -192,8 +210,7 @@ async def import_transactions(
             await post_purchase(session, IMPORTER, body, now)
             result.added += 1
         except DomainError as exc:
-            rename = {f"lines[{i}].{f}": f for i in range(len(receipt.items)) for f in LINE_FIELDS}
-            result.problems += _domain_problems(exc, line, rename)
+            result.problems += _receipt_problems(exc, receipt)
     if result.problems:
         raise ImportRefused(result.problems)
     return result
@@ -201,9 +218,7 @@ async def import_transactions(
 
 def customer_rows(text: str) -> list[Row]:
     """The rows of a members file; the figures an export adds (id, tier, balance…) are ignored."""
-    return [
-        (n, r) for n, r in read_rows(text, CUSTOMER_FIELDS | set(CUSTOMER_COLUMNS), {"name", "external_ref"})
-    ]
+    return read_rows(text, CUSTOMER_FIELDS | set(CUSTOMER_COLUMNS), {"name", "external_ref"})
 
 
 def transaction_rows(text: str) -> list[Row]:
