@@ -47,8 +47,9 @@ class MileageReading(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
-def _plate(value: str | None) -> str | None:
-    return " ".join(value.upper().split()) if value is not None else None
+def normalize_plate(value: str) -> str:
+    """Upper case, single spaces: plates are compared in this form."""
+    return " ".join(value.upper().split())
 
 
 class VehicleFields(RequestModel):
@@ -63,7 +64,7 @@ class VehicleFields(RequestModel):
     @field_validator("plate")
     @classmethod
     def _normalize_plate(cls, value: str | None) -> str | None:
-        return _plate(value)
+        return normalize_plate(value) if value is not None else None
 
 
 class VehicleCreate(VehicleFields):

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.crm.mileage import check_reading
+from app.domain.crm.vin import normalize_vin
 from app.domain.errors import Conflict, NotFound
 from app.models import MileageReading, Vehicle
 from app.models.base import new_id
@@ -23,12 +25,14 @@ from app.models.crm.vehicles import (
     VehiclePage,
     VehiclePublic,
     VehicleUpdate,
+    normalize_plate,
 )
 from app.repositories import tables
 from app.repositories.crm import rows
 from app.repositories.crm import vehicles as repo
 from app.services.crm.dates import happened_on
 from app.services.crm.members import require_member
+from app.services.crm.pages import split
 from app.services.pagination import decode_cursor, encode_cursor
 
 
@@ -106,14 +110,30 @@ async def list_vehicles(
     session: AsyncSession, customer_id: str, limit: int, cursor: str | None
 ) -> VehiclePage:
     await require_member(session, customer_id)
-    t = tables.vehicle
-    found = await rows.page(
-        session, t, Vehicle, [t.c.customer_id == customer_id], limit + 1, decode_cursor(cursor)
-    )
-    page = found[:limit]
+    return await _page(session, [tables.vehicle.c.customer_id == customer_id], limit, cursor)
+
+
+async def find_vehicles(
+    session: AsyncSession, vin: str | None, plate: str | None, limit: int, cursor: str | None
+) -> VehiclePage:
+    """Vehicles of live members by VIN or plate (as the workshop reads them off the car)."""
+    t, c = tables.vehicle, tables.customer
+    where: list[ColumnElement[bool]] = [t.c.customer_id.in_(select(c.c.id).where(c.c.deleted_at.is_(None)))]
+    if vin is not None:
+        where.append(t.c.vin == normalize_vin(vin))
+    if plate is not None:
+        where.append(t.c.plate == normalize_plate(plate))
+    return await _page(session, where, limit, cursor)
+
+
+async def _page(
+    session: AsyncSession, where: list[ColumnElement[bool]], limit: int, cursor: str | None
+) -> VehiclePage:
+    found = await rows.page(session, tables.vehicle, Vehicle, where, limit + 1, decode_cursor(cursor))
+    page, after = split(found, limit)
     return VehiclePage(
         items=[VehiclePublic.model_validate(v.model_dump()) for v in page],
-        next_cursor=encode_cursor(page[-1].id) if len(found) > limit else None,
+        next_cursor=encode_cursor(after) if after else None,
     )
 
 

@@ -102,3 +102,17 @@ async def test_create_is_idempotent(client: httpx.AsyncClient, admin: dict[str, 
     replay = await client.post(url, json={"vin": VIN}, headers=headers)
     assert replay.status_code == 201 and replay.json() == first.json()
     assert replay.headers["Idempotent-Replayed"] == "true"
+
+
+async def test_find_by_vin_or_plate(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+    member = await new_member(client, admin)
+    body = {"vin": VIN, "plate": "粤B 12345"}
+    vehicle = (await client.post(f"/v1/customers/{member['id']}/vehicles", json=body, headers=admin)).json()
+    for params in ({"vin": VIN.lower()}, {"plate": "粤b  12345"}, {"vin": VIN, "plate": "粤B 12345"}):
+        found = (await client.get("/v1/vehicles", params=params, headers=admin)).json()["items"]
+        assert [v["id"] for v in found] == [vehicle["id"]], params
+    assert (await client.get("/v1/vehicles", params={"plate": "粤B 99999"}, headers=admin)).json()[
+        "items"
+    ] == []
+    await client.delete(f"/v1/customers/{member['id']}", headers=admin)
+    assert (await client.get("/v1/vehicles", params={"vin": VIN}, headers=admin)).json()["items"] == []

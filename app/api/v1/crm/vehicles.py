@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from app.api.deps import Cursor, IdempotencyKey, Limit, MembersRead, MembersWrite, UoW, create_once
@@ -59,6 +59,19 @@ async def list_vehicles(
 ) -> VehiclePage:
     """The member's vehicles, newest first."""
     return await uow.read(lambda s: service.list_vehicles(s, customer_id, limit, cursor))
+
+
+@router.get("/vehicles", response_model=VehiclePage, responses=problems(401, 403, 503))
+async def find_vehicles(
+    _principal: MembersRead,
+    uow: UoW,
+    vin: Annotated[str | None, Query(min_length=1, max_length=40, description="Exact VIN.")] = None,
+    plate: Annotated[str | None, Query(min_length=1, max_length=16, description="Exact plate.")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> VehiclePage:
+    """Find vehicles by VIN or plate, any case or spacing; newest first."""
+    return await uow.read(lambda s: service.find_vehicles(s, vin, plate, limit, cursor))
 
 
 @router.get("/vehicles/{vehicle_id}", response_model=VehiclePublic, responses=problems(401, 403, 404, 503))
