@@ -1,4 +1,4 @@
-"""`crm`: serve, migrate, seed and manage API keys from the command line."""
+"""`crm`: serve, migrate, seed, manage API keys, import and export CSV from the command line."""
 
 from __future__ import annotations
 
@@ -182,6 +182,18 @@ def cmd_alerts_run(args: argparse.Namespace) -> None:
     print(f"time-based rules evaluated as of {now.isoformat()}")
 
 
+def cmd_import(args: argparse.Namespace) -> None:
+    from app.cli_csv import import_file
+
+    raise SystemExit(import_file(args.kind, Path(args.file), _run))
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    from app.cli_csv import export_file
+
+    raise SystemExit(export_file(args.kind, Path(args.out), _run))
+
+
 def cmd_keys_create(args: argparse.Namespace) -> None:
     """The operator is the root: any scopes and store, checked as the API checks them."""
     scopes = [Scope(s.strip()) for s in args.scopes.split(",") if s.strip()]
@@ -225,6 +237,14 @@ def parser() -> argparse.ArgumentParser:
     contract.add_argument("--path", default="openapi/openapi.json")
     contract.add_argument("--check", action="store_true")
     contract.set_defaults(func=cmd_openapi)
+    imp = sub.add_parser("import", help="import a CSV file, all rows or none (see docs/crm.md)")
+    imp.add_argument("kind", choices=["customers", "transactions"])
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_import)
+    exp = sub.add_parser("export", help="export to a CSV file that Excel opens (see docs/crm.md)")
+    exp.add_argument("kind", choices=["customers", "ledger"])
+    exp.add_argument("--out", required=True)
+    exp.set_defaults(func=cmd_export)
     keys = sub.add_parser("api-keys", help="manage API keys").add_subparsers(dest="action", required=True)
     create = keys.add_parser("create", help="create a key; prints it as the last line")
     create.add_argument("--name", required=True)

@@ -1,6 +1,10 @@
 """SQLModel tables and their Create/Update/Public schemas; importing it registers every table."""
 
 from app.models.base import metadata
+from app.models.crm.contacts import Activity, Contact
+from app.models.crm.maintenance import MaintenanceRecord
+from app.models.crm.tickets import Ticket, TicketTask
+from app.models.crm.vehicles import MileageReading, Vehicle
 from app.models.finance.alerts import Alert
 from app.models.finance.liability import FinanceSettingsRow, LiabilityState, LiabilityStripe
 from app.models.finance.lots import PointsLot
@@ -17,8 +21,10 @@ from app.models.loyalty.purchases import Purchase, PurchaseLine, Refund
 from app.models.loyalty.stores import Store
 
 __all__ = [
+    "Activity",
     "Alert",
     "ApiKey",
+    "Contact",
     "Customer",
     "FinanceSettingsRow",
     "IdempotencyRecord",
@@ -26,7 +32,9 @@ __all__ = [
     "LedgerEntry",
     "LiabilityState",
     "LiabilityStripe",
+    "MaintenanceRecord",
     "MemberToken",
+    "MileageReading",
     "PointsLot",
     "PointsSettingsChange",
     "PointsSettingsRow",
@@ -38,7 +46,10 @@ __all__ = [
     "SettlementEvent",
     "SettlementItem",
     "Store",
+    "Ticket",
+    "TicketTask",
     "Tier",
+    "Vehicle",
     "Voucher",
     "metadata",
 ]

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from app.api.v1.crm import contacts, maintenance, reminders, tickets, vehicles
 from app.api.v1.finance import alerts, liability, redemptions, reports, settlements, vouchers
 from app.api.v1.integration import api_keys, member_tokens
 from app.api.v1.loyalty import customers, points, service_types, settings, stores, tiers, transactions
@@ -24,5 +25,10 @@ ROUTERS: list[APIRouter] = [
         settlements,
         vouchers,
         reports,
+        vehicles,
+        maintenance,
+        contacts,
+        tickets,
+        reminders,
     )
 ]

@@ -14,6 +14,8 @@ from app.models.base import Basis, Cents, UTCDateTime
 from app.models.types import MarginIn, Money, MoneyIn, Rate, RateIn, RequestModel
 
 CODE = r"^[a-z0-9][a-z0-9_\-]{0,31}$"
+INTERVAL_DAYS = "Maintenance falls due this many days after the last one of this type (null: no reminder)."
+INTERVAL_KM = "Maintenance falls due after this many km since the last one of this type (null: by date only)."
 
 
 class Tier(SQLModel, table=True):
@@ -88,6 +90,8 @@ class ServiceType(SQLModel, table=True):
     average_margin: Decimal = Field(sa_type=Basis)
     points_weight: Decimal = Field(sa_type=Basis)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    maintenance_interval_days: int | None = None
+    maintenance_interval_km: int | None = None
 
 
 class ServiceTypeCreate(RequestModel):
@@ -111,6 +115,12 @@ class ServiceTypeCreate(RequestModel):
     category: str = Field(min_length=1, max_length=100)
     average_margin: MarginIn
     points_weight: RateIn = Decimal(1)
+    maintenance_interval_days: StrictInt | None = Field(
+        default=None, ge=1, le=3650, description=INTERVAL_DAYS
+    )
+    maintenance_interval_km: StrictInt | None = Field(
+        default=None, ge=1, le=1_000_000, description=INTERVAL_KM
+    )
 
 
 class ServiceTypeUpdate(RequestModel):
@@ -120,6 +130,12 @@ class ServiceTypeUpdate(RequestModel):
     category: str | None = Field(default=None, min_length=1, max_length=100)
     average_margin: MarginIn | None = None
     points_weight: RateIn | None = None
+    maintenance_interval_days: StrictInt | None = Field(
+        default=None, ge=1, le=3650, description=INTERVAL_DAYS
+    )
+    maintenance_interval_km: StrictInt | None = Field(
+        default=None, ge=1, le=1_000_000, description=INTERVAL_KM
+    )
 
 
 class ServiceTypePublic(SQLModel):
@@ -128,6 +144,8 @@ class ServiceTypePublic(SQLModel):
     category: str
     average_margin: Rate
     points_weight: Rate
+    maintenance_interval_days: int | None = None
+    maintenance_interval_km: int | None = None
 
 
 class ServiceTypeList(SQLModel):

@@ -31,6 +31,8 @@ from app.repositories.loyalty.catalogue import SETTINGS_ID
 from app.services.loyalty.rules import to_domain
 from app.services.pagination import decode_cursor, encode_cursor
 
+NULLABLE = {"maintenance_interval_days", "maintenance_interval_km"}  # null turns the reminder off
+
 
 async def get_tier_table(session: AsyncSession) -> TierTable:
     tiers = await repo.list_tiers(session)
@@ -88,7 +90,7 @@ async def update_service_type(session: AsyncSession, code: str, body: ServiceTyp
         raise NotFound(f"no service type {code}")
     values = body.model_dump(exclude_unset=True)
     for field, value in values.items():
-        if value is None:
+        if value is None and field not in NULLABLE:
             raise InvalidInput.at(field, "may not be null")
     _check_service_type(values)
     for field, value in values.items():

@@ -1,0 +1,1 @@
+"""Customer management: vehicles, maintenance, contacts, activities, tickets, reminders, import/export."""

@@ -1,0 +1,44 @@
+"""Maintenance records: the latest of each service type per vehicle, for reminders."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.crm.reminders import LastMaintenance
+from app.repositories import tables
+
+m = tables.maintenance_record
+
+
+async def latest_per_type(session: AsyncSession, service_types: list[str]) -> list[LastMaintenance]:
+    """The latest record (by date, then id) of each (member, vehicle, service type) of live members."""
+    if not service_types:
+        return []
+    c = tables.customer
+    ranked = (
+        select(
+            m,
+            func.row_number()
+            .over(
+                partition_by=(m.c.customer_id, m.c.vehicle_id, m.c.service_type),
+                order_by=(m.c.performed_on.desc(), m.c.id.desc()),
+            )
+            .label("rank"),
+        )
+        .join(c, c.c.id == m.c.customer_id)
+        .where(c.c.deleted_at.is_(None), m.c.service_type.in_(service_types))
+        .subquery()
+    )
+    rows = await session.execute(select(ranked).where(ranked.c.rank == 1))
+    return [
+        LastMaintenance(
+            record_id=r.id,
+            customer_id=r.customer_id,
+            vehicle_id=r.vehicle_id,
+            service_type=r.service_type,
+            performed_on=r.performed_on,
+            mileage_km=r.mileage_km,
+        )
+        for r in rows
+    ]

@@ -1,0 +1,87 @@
+"""Races of real requests on CRM writes: one VIN, one odometer, one ticket."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from tests.conftest import make_key
+from tests.helpers import new_member
+
+VIN = "1M8GDM9AXKP042788"
+
+
+async def _race(
+    base: str, headers: dict[str, str], calls: list[tuple[str, dict[str, Any]]]
+) -> list[httpx.Response]:
+    limits = httpx.Limits(max_connections=len(calls))
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60, limits=limits) as c:
+        return await asyncio.gather(*(c.post(url, json=body) for url, body in calls))
+
+
+async def test_one_vin_claimed_by_ten_members_at_once(
+    server: str, app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    admin = await make_key(app)
+    members = [await new_member(client, admin) for _ in range(10)]
+    responses = await _race(
+        server, admin, [(f"/v1/customers/{m['id']}/vehicles", {"vin": VIN}) for m in members]
+    )
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [201] + [409] * 9, [r.text for r in responses]
+    winner = next(r.json()["id"] for r in responses if r.status_code == 201)
+    assert {r.json()["existing_id"] for r in responses if r.status_code == 409} == {winner}
+
+
+async def test_concurrent_readings_never_move_the_odometer_back(
+    server: str, app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    admin = await make_key(app)
+    member = await new_member(client, admin)
+    vehicle = (
+        await client.post(f"/v1/customers/{member['id']}/vehicles", json={"vin": VIN}, headers=admin)
+    ).json()
+    readings = list(range(1000, 21000, 1000))
+    seed = random.randrange(1_000_000)
+    print(f"seed={seed}")
+    random.Random(seed).shuffle(readings)
+    url = f"/v1/vehicles/{vehicle['id']}/mileage"
+    responses = await _race(server, admin, [(url, {"reading_km": km}) for km in readings])
+    assert {r.status_code for r in responses} <= {201, 409}, [r.text for r in responses]
+    assert all(r.json()["code"] == "mileage_went_back" for r in responses if r.status_code == 409)
+    accepted = (await client.get(url, params={"limit": 500}, headers=admin)).json()["items"]
+    kms = [x["reading_km"] for x in reversed(accepted)]  # in the order they were written
+    assert kms == sorted(kms) and len(kms) == sum(r.status_code == 201 for r in responses)
+    odometer = (await client.get(f"/v1/vehicles/{vehicle['id']}", headers=admin)).json()["odometer_km"]
+    assert odometer == max(kms)
+
+
+async def test_a_close_and_new_tasks_do_not_interleave(
+    server: str, app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    admin = await make_key(app)
+    member = await new_member(client, admin)
+    ticket = (
+        await client.post(
+            "/v1/tickets",
+            json={"customer_id": member["id"], "kind": "complaint", "subject": "s"},
+            headers=admin,
+        )
+    ).json()
+    url = f"/v1/tickets/{ticket['id']}"
+    await client.patch(url, json={"status": "in_progress"}, headers=admin)
+    limits = httpx.Limits(max_connections=11)
+    async with httpx.AsyncClient(base_url=server, headers=admin, timeout=60, limits=limits) as c:
+        close = c.patch(url, json={"status": "closed", "resolution": "done"})
+        tasks = [c.post(f"{url}/tasks", json={"title": f"t{i}"}) for i in range(10)]
+        responses = await asyncio.gather(close, *tasks)
+    final = (await client.get(url, headers=admin)).json()
+    created = sum(r.status_code == 201 for r in responses[1:])
+    if final["status"] == "closed":  # the close won: no open task may exist on a closed ticket
+        assert final["open_tasks"] == 0 and responses[0].status_code == 200
+    else:
+        assert responses[0].status_code == 409 and final["open_tasks"] == created
