@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from app import errors
+from app.api.authentication import AuthenticateFirst
 from app.api.deps import check_query
 from app.api.middleware import RequestGuard
 from app.api.v1 import ROUTERS
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=API_DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        redirect_slashes=False,  # a redirect would be built from the Host header; 404 instead
     )
     errors.install(app)
     for router in ROUTERS:  # included one level deep: nested routers cost on every request
@@ -67,7 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Health(status="ok")
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(AuthenticateFirst)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)  # outermost
     return app
 
 

@@ -74,3 +74,8 @@ class Busy(DomainError):
     status = 503
     code = "busy"
     title = "Service busy"
+
+
+class DuplicateServiceType(Conflict):
+    code = "duplicate_service_type"
+    title = "Service type exists"

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
@@ -87,6 +87,8 @@ class ServiceType(SQLModel, table=True):
     category: str = Field(max_length=100)
     average_margin: Decimal = Field(sa_type=Basis)
     points_weight: Decimal = Field(sa_type=Basis)
+    # A retired type is refused on new purchase lines; purchases already posted keep it.
+    active: bool = True
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -120,18 +122,25 @@ class ServiceTypeUpdate(RequestModel):
     category: str | None = Field(default=None, min_length=1, max_length=100)
     average_margin: MarginIn | None = None
     points_weight: RateIn | None = None
+    active: StrictBool | None = Field(
+        default=None, description="false retires the type: new purchase lines may no longer name it."
+    )
 
 
 class ServiceTypePublic(SQLModel):
+    """What is stored, as stored: no length or pattern is re-checked on the way out."""
+
     code: str
     name: str
     category: str
     average_margin: Rate
     points_weight: Rate
+    active: bool
 
 
 class ServiceTypeList(SQLModel):
     items: list[ServiceTypePublic]
+    next_cursor: str | None
 
 
 class PointsSettingsRow(SQLModel, table=True):

@@ -22,7 +22,7 @@ from app.models.loyalty.customers import (
 )
 from app.repositories.loyalty import customers as repo
 from app.repositories.loyalty.customers import SearchFilters
-from app.services.loyalty.rules import load_rules
+from app.services.loyalty.rules import hold_rules
 from app.services.pagination import decode_cursor, encode_cursor
 
 _PHONE_NOISE = re.compile(r"[\s()\-]")
@@ -75,7 +75,7 @@ async def create_customer(
     values = _normalized(body.model_dump())
     if not allow_duplicate:
         await _refuse_duplicate(session, values, None)
-    rules = await load_rules(session)
+    rules = await hold_rules(session)  # the lowest tier of the table in force until commit
     member = Customer(
         **values,
         id=new_id("cus"),

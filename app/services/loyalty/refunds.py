@@ -17,11 +17,10 @@ from app.models import Refund
 from app.models.base import new_id
 from app.models.loyalty.ledger import EntryKind
 from app.models.loyalty.purchases import PurchaseLineRecord, RefundCreate, RefundLinePublic, RefundPublic
-from app.repositories.loyalty import customers as customers_repo
 from app.repositories.loyalty import purchases as purchases_repo
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.ledger import Movement, apply_movement
-from app.services.loyalty.rules import load_rules
+from app.services.loyalty.points import get_member
 
 
 async def refund_purchase(
@@ -32,11 +31,7 @@ async def refund_purchase(
     if found is None:
         raise NotFound(f"no transaction {transaction_id}")
     principal.check_store(found.store_id)
-    locked = await customers_repo.get_with_version(
-        session, found.customer_id, for_update=True, include_deleted=True
-    )
-    assert locked is not None  # a purchase's member row is never removed
-    member, version = locked
+    member, rules = await get_member(session, found.customer_id, for_update=True, include_deleted=True)
     purchase = await purchases_repo.get(session, transaction_id)  # re-read under the member's lock
     assert purchase is not None
     lines = (await purchases_repo.lines_of(session, [purchase.id]))[purchase.id]
@@ -49,7 +44,6 @@ async def refund_purchase(
         purchase_points=purchase.points,
         reversed_points=purchase.reversed_points,
     )
-    rules = await load_rules(session, version)
     refund_id = new_id("ref")
     move = Movement(
         EntryKind.reverse,
