@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from app.settings import Settings
+from app.settings import Settings, sqlite_path
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -46,8 +46,12 @@ def create_engine(settings: Settings) -> AsyncEngine:
     """
     pool = {"pool_size": settings.pool_size, "max_overflow": 0, "pool_timeout": settings.pool_timeout}
     if settings.is_sqlite:
+        in_memory = sqlite_path(settings.database_url) is None  # one shared connection, no pool
         engine = create_async_engine(
-            settings.database_url, connect_args={"timeout": 30}, hide_parameters=True, **pool
+            settings.database_url,
+            connect_args={"timeout": 30},
+            hide_parameters=True,
+            **({} if in_memory else pool),
         )
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
