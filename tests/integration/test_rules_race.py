@@ -1,6 +1,6 @@
 """Admin changes of the rules racing purchases on a real `crm serve` (PostgreSQL and SQLite).
 
-Every purchase and quote must be settled with one tier table and one set of settings that
+Every purchase, quote, refund and redemption must be settled with one tier table and one set of settings that
 agree with the member's stored tier, and after the race every member is graded by the table
 in force. Admin writes racing each other answer 200/201, 409 or 503, never 500.
 """
@@ -23,7 +23,7 @@ SECOND_TABLE = [
     {"code": "gold", "name": "Gold", "threshold": "4000", "rebate_rate": "0.12"},
     {"code": "platinum", "name": "Platinum", "threshold": "8000", "rebate_rate": "0.2"},
 ]
-STARTING_LIFETIMES = ["6000", "7950", "19980", "49990", "3990", "100", "55000", "12000"]
+STARTING_LIFETIMES = ["6000", "7950", "19980", "49990", "4100", "12000", "55000", "9000"] * 2
 
 
 def _grade(table: list[dict[str, Any]], lifetime: Decimal) -> dict[str, Any]:
@@ -66,6 +66,12 @@ async def test_purchases_racing_tier_and_settings_changes_use_one_rule_set(
         )
         assert adjusted.status_code == 201, adjusted.text
         members.append(member["id"])
+    earlier = []
+    for member_id in members:
+        posted = await client.post(
+            "/v1/transactions", json=purchase(member_id, line("parts", "500.00", "0.25")), headers=admin
+        )
+        earlier.append(posted.json()["id"])
 
     async with httpx.AsyncClient(
         base_url=server, headers=admin, timeout=120, limits=httpx.Limits(max_connections=120)
@@ -73,33 +79,66 @@ async def test_purchases_racing_tier_and_settings_changes_use_one_rule_set(
 
         async def post_and_quote(i: int) -> list[httpx.Response]:
             body = purchase(members[i % len(members)], line("maintenance", f"{300 + i}.00", "0.35"))
-            quote = await c.post("/v1/transactions/quote", json=body)
-            return [quote, await c.post("/v1/transactions", json=body)]
+            posted = await c.post("/v1/transactions", json=body)
+            return [posted, await c.post("/v1/transactions/quote", json=body)]
+
+        async def refund_and_redeem(i: int) -> list[httpx.Response]:
+            refund = await c.post(f"/v1/transactions/{earlier[i]}/refunds", json={})
+            redemption = await c.post(
+                f"/v1/customers/{members[i]}/points/redemptions", json={"points": "1.00"}
+            )
+            return [refund, redemption]
+
+        done = asyncio.Event()  # the admin keeps changing the rules until every purchase is in
 
         async def change_tables() -> list[httpx.Response]:
-            answers = []
-            for i in range(8):
-                answers.append(await c.put("/v1/tiers", json={"tiers": [first_table, SECOND_TABLE][i % 2]}))
-                await asyncio.sleep(0.02)
+            answers: list[httpx.Response] = []
+            while not done.is_set() and len(answers) < 60:
+                table = [first_table, SECOND_TABLE][len(answers) % 2]
+                answers.append(await c.put("/v1/tiers", json={"tiers": table}))
             return answers
 
         async def change_settings() -> list[httpx.Response]:
-            answers = []
-            for x in ("0.9", "0.85", "0.8", "0.95", "0.8"):
+            answers: list[httpx.Response] = []
+            while not done.is_set() and len(answers) < 60:
+                x = ("0.9", "0.85", "0.8", "0.95")[len(answers) % 4]
                 answers.append(await c.put("/v1/points/settings", json=settings_body | {"x_maintenance": x}))
-                await asyncio.sleep(0.03)
+                await asyncio.sleep(0.01)
             return answers
 
-        results = await asyncio.gather(
-            change_tables(), change_settings(), *(post_and_quote(i) for i in range(64))
+        async def purchases() -> list[list[httpx.Response]]:
+            try:
+                return await asyncio.gather(
+                    *(refund_and_redeem(i) for i in range(len(members))),
+                    *(post_and_quote(i) for i in range(128)),
+                )
+            finally:
+                done.set()
+
+        table_answers, settings_answers, results = await asyncio.gather(
+            change_tables(), change_settings(), purchases()
         )
-    admin_answers = results[0] + results[1]
-    assert [r.status_code for r in admin_answers] == [200] * len(admin_answers), [
-        r.text for r in admin_answers
+    admin_answers = table_answers + settings_answers
+    assert len(table_answers) >= 2 and all(r.status_code == 200 for r in admin_answers), [
+        r.text for r in admin_answers if r.status_code != 200
     ]
-    answers = [r for pair in results[2:] for r in pair]
-    assert all(r.status_code in (200, 201) for r in answers), [r.text for r in answers if r.is_error]
+    refunds = [pair[0] for pair in results[: len(members)]]
+    redemptions = [pair[1] for pair in results[: len(members)]]
+    answers = [r for pair in results[len(members) :] for r in pair]
     tables = [first_table, SECOND_TABLE]
+    assert all(r.status_code == 201 for r in refunds + redemptions), [r.text for r in refunds + redemptions]
+    for refund in (r.json() for r in refunds):
+        after = D(refund["lifetime_points"])
+        before = after + D(refund["points"])
+        assert any(
+            (_grade(t, before)["code"], _grade(t, after)["code"])
+            == (refund["tier_before"], refund["tier_after"])
+            for t in tables
+        ), refund
+    for moved in (r.json() for r in redemptions):
+        assert moved["entry"]["tier_before"] == moved["entry"]["tier_after"] == moved["tier"], moved
+        assert any(_grade(t, D(moved["lifetime_points"]))["code"] == moved["tier"] for t in tables), moved
+    assert all(r.status_code in (200, 201) for r in answers), [r.text for r in answers if r.is_error]
     mixed = [r.json() for r in answers if not _one_table_explains(tables, r.json())]
     assert mixed == [], "settled with a tier table that does not agree with the member's tier"
     assert [r.json() for r in answers if not _one_x_explains(r.json())] == []
