@@ -152,7 +152,17 @@ async def test_a_bad_stored_row_can_still_be_read_and_retired(
     member = await new_member(client, admin, phase="maintenance")
     posted = await post(client, admin, purchase(member["id"], line("maintenance", "100.00")))
     assert posted.status_code == 201
-    assert (await client.get("/v1/tiers", headers=admin)).status_code == 200
+    quoted = await client.post(
+        "/v1/transactions/quote", json=purchase(member["id"], line("parts", "10.00")), headers=admin
+    )
+    assert quoted.status_code == 200
+    redeemed = await client.post(
+        f"/v1/customers/{member['id']}/points/redemptions", json={"points": "1.00"}, headers=admin
+    )
+    assert redeemed.status_code == 201
+    assert (await client.get(f"/v1/customers/{member['id']}/tier", headers=admin)).status_code == 200
+    table = (await client.get("/v1/tiers", headers=admin)).json()
+    assert (await client.put("/v1/tiers", json=table, headers=admin)).status_code == 200
     retired = await client.patch(f"/v1/service-types/{code}", json={"active": False}, headers=admin)
     assert retired.status_code == 200 and retired.json()["active"] is False
     assert Decimal(posted.json()["points"]) > 0

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.db.engine import create_engine
 from app.main import create_app
@@ -46,17 +47,24 @@ async def test_a_trailing_slash_is_a_404_never_a_redirect(
         assert r.headers["content-type"] == "application/problem+json"
 
 
-async def test_a_500_carries_the_request_id_header() -> None:
+async def test_a_500_carries_the_request_id_and_a_pool_timeout_is_a_503() -> None:
     app = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:", secret_key=SECRET))
 
     @app.get("/boom")
     async def boom() -> None:
         raise RuntimeError("boom")
 
+    @app.get("/pool")
+    async def pool() -> None:  # a handler that waited too long for a second connection
+        raise PoolTimeout("QueuePool limit of size 1 overflow 0 reached")
+
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
         r = await c.get("/boom", headers={"X-Request-ID": "trace-500"})
+        busy = await c.get("/pool")
     assert r.status_code == 500 and r.headers["x-request-id"] == "trace-500" == r.json()["request_id"]
+    assert (busy.status_code, busy.headers["retry-after"], busy.json()["code"]) == (503, "1", "busy")
+    assert "QueuePool" not in busy.text
 
 
 async def test_an_exhausted_pool_is_a_503_with_retry_after(migrated: str) -> None:
