@@ -4,7 +4,7 @@ Every purchase, quote, refund and redemption must be settled with one tier table
 of settings that agree with the member's stored tier, and after the race every member (new
 ones included) is graded by the table in force. Admin writes racing each other answer
 200/201, 409 or 503, never 500. Before the rules lock, the first test failed on PostgreSQL in
-every run (7 to 52 purchases of 384 settled with a mixed rule set).
+every run (7 to 52 of 768 purchases and quotes settled with a mixed rule set).
 """
 
 from __future__ import annotations
