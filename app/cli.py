@@ -17,6 +17,7 @@ from app.db.engine import create_engine, create_sessionmaker
 from app.db.migrate import upgrade
 from app.db.uow import Database
 from app.domain.errors import DomainError
+from app.logs import log_config
 from app.models.base import utcnow
 from app.models.integration.api_keys import ApiKeyCreate, Scope
 from app.services import seed
@@ -47,6 +48,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     settings = get_settings()
+    resolve_secret_key(settings)  # refuse to start with a short CRM_SECRET_KEY, before binding
     if settings.is_sqlite:
         upgrade(settings.database_url)
     uvicorn.run(
@@ -56,6 +58,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         proxy_headers=False,
         access_log=not args.no_access_log,
+        log_config=log_config(),
         log_level="info",
     )
 

@@ -16,9 +16,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.domain.errors import DomainError, FieldProblem, error_codes
+from app.domain.errors import Busy, DomainError, FieldProblem, error_codes
 
 log = logging.getLogger("app.errors")
 
@@ -34,9 +35,13 @@ HTTP_CODES = {
     "method_not_allowed": "Method not allowed",
     "internal_error": "Internal server error",
 }
-CODE_DESCRIPTION = "Stable machine-readable error code, one of:\n" + "\n".join(
-    f"- `{code}`: {title}" for code, title in sorted({**error_codes(), **HTTP_CODES}.items())
-)
+
+
+def code_description() -> str:
+    """The `code` field's description: every code, once all areas' errors are imported."""
+    return "Stable machine-readable error code, one of:\n" + "\n".join(
+        f"- `{code}`: {title}" for code, title in sorted({**error_codes(), **HTTP_CODES}.items())
+    )
 
 
 class FieldError(BaseModel):
@@ -53,7 +58,7 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str
-    code: str = Field(description=CODE_DESCRIPTION)
+    code: str = Field(description="Stable machine-readable error code.")
     request_id: str | None = None
     errors: list[FieldError] | None = None
     existing_id: str | None = Field(default=None, description="The conflicting resource, on a duplicate.")
@@ -98,8 +103,10 @@ def field_name(loc: Sequence[int | str]) -> str:
     return text or (str(loc[0]) if loc else "body")
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DomainError)
+def refusal(request: Request, exc: DomainError | PoolTimeout) -> JSONResponse:
+    """The problem for a refusal; an exhausted connection pool is overload: 503, retry later."""
+    if isinstance(exc, PoolTimeout):
+        exc = Busy("every database connection is in use; retry shortly")
     headers = {"Retry-After": "1"} if exc.status == 503 else None
     if exc.status == 401:
         headers = {"WWW-Authenticate": "Bearer"}
@@ -113,6 +120,11 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         extra=exc.extra,
         headers=headers,
     )
+
+
+async def _refused(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError | PoolTimeout)
+    return refusal(request, exc)
 
 
 def _malformed_json(request: Request) -> JSONResponse:
@@ -191,18 +203,21 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error (request_id=%s)", getattr(request.state, "request_id", None))
-    return problem_response(
+    request_id = getattr(request.state, "request_id", None)
+    log.exception("unhandled error (request_id=%s)", request_id)
+    return problem_response(  # rendered outside the middleware that adds X-Request-ID elsewhere
         request,
         500,
         "internal_error",
         "Internal server error",
         "the server failed to handle this request; quote the request_id when reporting it",
+        headers={"X-Request-ID": request_id} if request_id else None,
     )
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(DomainError, _refused)
+    app.add_exception_handler(PoolTimeout, _refused)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
@@ -219,7 +234,7 @@ _DESCRIPTIONS = {
     415: "Unsupported media type (send application/json)",
     422: "Invalid input; `errors` names each field",
     500: "Internal error (nothing about it is disclosed)",
-    503: "Busy with concurrent updates; retry after `Retry-After` seconds",
+    503: "Busy (concurrent updates or every connection in use); retry after `Retry-After` seconds",
 }
 
 

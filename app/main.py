@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from app import errors
+from app.api.authentication import AuthenticateFirst
 from app.api.deps import access_of, check_query
 from app.api.middleware import RequestGuard
 from app.api.v1 import ROUTERS
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=API_DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        redirect_slashes=False,  # a redirect would be built from the Host header; 404 instead
     )
     errors.install(app)
     for router in ROUTERS:  # included one level deep: nested routers cost on every request
@@ -78,7 +80,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Health(status="ok")
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(AuthenticateFirst)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)  # outermost
     return app
 
 
@@ -98,6 +101,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     components.pop("ValidationError", None)
     components["Problem"] = errors.Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     components.update(components["Problem"].pop("$defs", {}))
+    components["Problem"]["properties"]["code"]["description"] = errors.code_description()
     for path in schema.get("paths", {}).values():
         for operation in path.values():
             for parameter in operation.get("parameters", []):

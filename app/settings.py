@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./crm.db"
+MIN_SECRET_BYTES = 32
 
 
 class Settings(BaseSettings):
@@ -19,6 +20,8 @@ class Settings(BaseSettings):
     # HMAC key for API-key hashes; on SQLite it is generated once beside the database if unset.
     secret_key: str | None = None
     pool_size: int = 16
+    # Seconds a request waits for a pooled connection before it is answered 503.
+    pool_timeout: float = 10
     max_body_bytes: int = 1_048_576
     # Attempts of a use case that lost a serialization or deadlock race before answering 503.
     write_retries: int = 5
@@ -52,8 +55,17 @@ def sqlite_path(database_url: str) -> Path | None:
 
 
 def resolve_secret_key(settings: Settings) -> str:
-    """CRM_SECRET_KEY, or on the embedded default a key generated once and kept beside the data."""
+    """CRM_SECRET_KEY, or on the embedded default a key generated once and kept beside the data.
+
+    A key shorter than 32 bytes is refused (ValueError): API-key hashes are only as strong as it.
+    """
     if settings.secret_key:
+        size = len(settings.secret_key.encode())
+        if size < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"CRM_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes (it has {size}); "
+                "generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
         return settings.secret_key
     path = sqlite_path(settings.database_url)
     if path is None:

@@ -142,7 +142,11 @@ def main() -> int:
         psql(f"{base_dsn}/postgres", "-c", "create database crm_bench")
     bench_dsn = f"{base_dsn}/crm_bench"
     url_db = bench_dsn.replace("postgresql://", "postgresql+asyncpg://")
-    env = {"CRM_DATABASE_URL": url_db, "CRM_SECRET_KEY": "bench-secret", "CRM_POOL_SIZE": "16"}
+    env = {
+        "CRM_DATABASE_URL": url_db,
+        "CRM_SECRET_KEY": "bench-secret-key-of-at-least-32-bytes",
+        "CRM_POOL_SIZE": "16",
+    }
     crm = str(Path(PY).with_name("crm"))
     print("migrating and seeding the product database …", flush=True)
     psql(bench_dsn, "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;")

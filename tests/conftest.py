@@ -36,7 +36,7 @@ from app.settings import Settings
 settings.register_profile("crm", print_blob=True)
 settings.load_profile("crm")
 
-SECRET = "test-secret-key"
+SECRET = "test-secret-key-of-at-least-32-bytes"
 DATA_TABLES = [t.name for t in reversed(metadata.sorted_tables)]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -13,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.uow import Database, UnitOfWork
+from app.db.uow import UnitOfWork
 from app.domain.errors import (
     FieldProblem,
     InvalidInput,
@@ -56,25 +56,23 @@ async def check_query(request: Request) -> None:
         raise InvalidInput("invalid query parameters", errors=problems)
 
 
-async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
-    """The request's one session, shared by authentication and the handler.
+async def get_uow(request: Request) -> UnitOfWork:
+    """The request's one session, opened by `AuthenticateFirst` and shared with authentication.
 
     GET requests read outside a transaction; other methods authenticate and act in one
     transaction, committed by the handler's `uow.run` before the response is sent.
     """
-    database: Database = request.app.state.db
-    async with database.unit_of_work(read_only=request.method == "GET") as uow:
-        yield uow
+    uow: UnitOfWork = request.state.uow
+    return uow
 
 
-UoW = Annotated[UnitOfWork, Depends(get_uow, scope="function")]
+UoW = Annotated[UnitOfWork, Depends(get_uow)]
 
 
 async def get_principal(
-    request: Request,
-    uow: UoW,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    request: Request, uow: UnitOfWork, credentials: HTTPAuthorizationCredentials | None
 ) -> Principal:
+    """Who is calling; run by `AuthenticateFirst` before routing or any validation."""
     if credentials is None:
         raise Unauthorized("send an API key as `Authorization: Bearer <key>`")
     secret: str = request.app.state.secret_key
@@ -84,6 +82,15 @@ async def get_principal(
     principal, touched = await uow.read(lambda s: authenticate(s, secret, raw, utcnow()))
     if touched:  # keep the last use even if the handler then fails (at most once a minute per key)
         await uow.commit()
+    return principal
+
+
+async def current_principal(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The principal `AuthenticateFirst` found (the bearer parameter documents the scheme)."""
+    principal: Principal = request.state.principal
     return principal
 
 
@@ -114,7 +121,7 @@ def require(
     service checks which member). Any other operation does not exist for a member token.
     """
 
-    async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if principal.customer_id is not None:
             if member_token:
                 return principal

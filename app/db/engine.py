@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from app.settings import Settings
+from app.settings import Settings, sqlite_path
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -37,20 +37,26 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
-    """The process's engine; built in the app's lifespan or by a CLI command."""
+    """The process's engine; built in the app's lifespan or by a CLI command.
+
+    Errors never carry the statement's parameters (customer data) into logs or tracebacks.
+    No overflow: a request waiting briefly for a pooled connection costs far less than
+    opening (and on return closing) one more connection under load; one that waits longer
+    than `pool_timeout` is answered 503.
+    """
+    pool = {"pool_size": settings.pool_size, "max_overflow": 0, "pool_timeout": settings.pool_timeout}
     if settings.is_sqlite:
-        engine = create_async_engine(settings.database_url, connect_args={"timeout": 30})
+        in_memory = sqlite_path(settings.database_url) is None  # one shared connection, no pool
+        engine = create_async_engine(
+            settings.database_url,
+            connect_args={"timeout": 30},
+            hide_parameters=True,
+            **({} if in_memory else pool),
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    # No overflow: a request waiting briefly for a pooled connection costs far less than
-    # opening (and on return closing) one more connection under load.
-    return create_async_engine(
-        settings.database_url,
-        pool_size=settings.pool_size,
-        max_overflow=0,
-        pool_timeout=10,
-    )
+    return create_async_engine(settings.database_url, hide_parameters=True, **pool)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

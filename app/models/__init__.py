@@ -15,6 +15,7 @@ from app.models.integration.idempotency import IdempotencyRecord
 from app.models.integration.member_tokens import MemberToken
 from app.models.jobs import Job
 from app.models.loyalty.catalogue import PointsSettingsChange, PointsSettingsRow, ServiceType, Tier
+from app.models.loyalty.catalogue_history import CatalogueChange
 from app.models.loyalty.customers import Customer
 from app.models.loyalty.ledger import LedgerEntry
 from app.models.loyalty.purchases import Purchase, PurchaseLine, Refund
@@ -24,6 +25,7 @@ __all__ = [
     "Activity",
     "Alert",
     "ApiKey",
+    "CatalogueChange",
     "Contact",
     "Customer",
     "FinanceSettingsRow",

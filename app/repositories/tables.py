@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.models import metadata
 
 api_key = metadata.tables["api_key"]
+catalogue_change = metadata.tables["catalogue_change"]
 customer = metadata.tables["customer"]
 idempotency_record = metadata.tables["idempotency_record"]
 ledger_entry = metadata.tables["ledger_entry"]

@@ -94,7 +94,7 @@ async def test_server_error_leaks_nothing() -> None:
     from app.main import create_app
     from app.settings import Settings
 
-    app = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:", secret_key="x"))
+    app = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:", secret_key="x" * 32))
 
     @app.get("/boom")
     async def boom() -> None:

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import ConfigDict, StrictInt
+from pydantic import ConfigDict, StrictBool, StrictInt
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
@@ -89,6 +89,8 @@ class ServiceType(SQLModel, table=True):
     category: str = Field(max_length=100)
     average_margin: Decimal = Field(sa_type=Basis)
     points_weight: Decimal = Field(sa_type=Basis)
+    # A retired type is refused on new purchase lines; purchases already posted keep it.
+    active: bool = True
     created_at: datetime = Field(sa_type=UTCDateTime)
     maintenance_interval_days: int | None = None
     maintenance_interval_km: int | None = None
@@ -136,9 +138,14 @@ class ServiceTypeUpdate(RequestModel):
     maintenance_interval_km: StrictInt | None = Field(
         default=None, ge=1, le=1_000_000, description=INTERVAL_KM
     )
+    active: StrictBool | None = Field(
+        default=None, description="false retires the type: new purchase lines may no longer name it."
+    )
 
 
 class ServiceTypePublic(SQLModel):
+    """What is stored, as stored: no length or pattern is re-checked on the way out."""
+
     code: str
     name: str
     category: str
@@ -146,10 +153,12 @@ class ServiceTypePublic(SQLModel):
     points_weight: Rate
     maintenance_interval_days: int | None = None
     maintenance_interval_km: int | None = None
+    active: bool
 
 
 class ServiceTypeList(SQLModel):
     items: list[ServiceTypePublic]
+    next_cursor: str | None
 
 
 class PointsSettingsRow(SQLModel, table=True):

@@ -22,6 +22,7 @@ class EntryKind(StrEnum):
     expire = "expire"
     settle = "settle"
     adjust = "adjust"
+    regrade = "regrade"  # zero points: the tier table changed and so did the member's tier
 
 
 class LedgerEntry(SQLModel, table=True):

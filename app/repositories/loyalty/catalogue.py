@@ -1,19 +1,41 @@
+"""Tiers, service types, points settings and their histories; the lock that guards them.
+
+Stored rows are built into table models without re-validation (`Model(**row)`), so a row
+that an older version let in can still be read, listed and corrected.
+"""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ScalarSelect, delete, select, update
+from sqlalchemy import ScalarSelect, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import PointsSettingsChange, PointsSettingsRow, ServiceType, Tier
+from app.models import CatalogueChange, PointsSettingsChange, PointsSettingsRow, ServiceType, Tier
 from app.repositories import tables
 
 SETTINGS_ID = 1
+# Two-key advisory locks live in their own key space, apart from the one-key identity locks.
+_RULES_LOCK = (0x4C59, 1)
+
+
+async def hold_rules(session: AsyncSession, *, exclusive: bool) -> None:
+    """Hold the rules in force until the transaction ends.
+
+    Balance-changing use cases hold them shared (they run side by side); changing settings,
+    tiers or service types holds them exclusively, so a change waits for the purchases in
+    flight and the next purchases wait for it. On SQLite `BEGIN IMMEDIATE` already
+    serialises every writer.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    lock = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
+    await session.execute(select(lock(*_RULES_LOCK)))
 
 
 async def list_tiers(session: AsyncSession) -> list[Tier]:
     rows = await session.execute(select(tables.tier).order_by(tables.tier.c.threshold))
-    return [Tier.model_validate(r._mapping) for r in rows]
+    return [Tier(**r._mapping) for r in rows]
 
 
 async def replace_tiers(session: AsyncSession, tiers: Sequence[Tier]) -> None:
@@ -22,16 +44,25 @@ async def replace_tiers(session: AsyncSession, tiers: Sequence[Tier]) -> None:
     await session.flush()
 
 
-async def list_service_types(session: AsyncSession) -> list[ServiceType]:
-    rows = await session.execute(select(tables.service_type).order_by(tables.service_type.c.code))
-    return [ServiceType.model_validate(r._mapping) for r in rows]
+async def list_service_types(
+    session: AsyncSession, limit: int | None = None, after_code: str | None = None
+) -> list[ServiceType]:
+    st = tables.service_type
+    query = select(st).order_by(st.c.code)
+    if after_code is not None:
+        query = query.where(st.c.code > after_code)
+    if limit is not None:
+        query = query.limit(limit)
+    return [ServiceType(**r._mapping) for r in await session.execute(query)]
 
 
 async def get_service_type(session: AsyncSession, code: str) -> ServiceType | None:
     return await session.get(ServiceType, code)
 
 
-async def add(session: AsyncSession, *rows: ServiceType | PointsSettingsRow | PointsSettingsChange) -> None:
+async def add(
+    session: AsyncSession, *rows: ServiceType | PointsSettingsRow | PointsSettingsChange | CatalogueChange
+) -> None:
     session.add_all(rows)
     await session.flush()
 
@@ -60,7 +91,7 @@ async def get_settings(session: AsyncSession) -> PointsSettingsRow | None:
             select(tables.points_settings).where(tables.points_settings.c.id == SETTINGS_ID)
         )
     ).first()
-    return PointsSettingsRow.model_validate(row._mapping) if row else None
+    return PointsSettingsRow(**row._mapping) if row else None
 
 
 async def get_settings_for_update(session: AsyncSession) -> PointsSettingsRow | None:
@@ -74,3 +105,14 @@ async def list_settings_changes(
     if before_id:
         query = query.where(PointsSettingsChange.id < before_id)  # type: ignore[arg-type]
     return (await session.execute(query)).scalars().all()
+
+
+async def list_catalogue_changes(
+    session: AsyncSession, subject: str, limit: int, before_id: str | None
+) -> list[CatalogueChange]:
+    """Newest first."""
+    cc = tables.catalogue_change
+    query = select(cc).where(cc.c.subject == subject).order_by(cc.c.id.desc()).limit(limit)
+    if before_id:
+        query = query.where(cc.c.id < before_id)
+    return [CatalogueChange(**r._mapping) for r in await session.execute(query)]

@@ -2,15 +2,33 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    bindparam,
+    case,
+    cast,
+    false,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.loyalty.grading import TierRule
 from app.models import Customer
+from app.models.base import UTCDateTime, new_id
 from app.models.loyalty.customers import CustomerRecord
+from app.models.loyalty.ledger import EntryKind
 from app.repositories import tables
 from app.repositories.loyalty.catalogue import catalogue_version_query
 
@@ -140,13 +158,64 @@ async def search(
     return [CustomerRecord.model_validate(r._mapping) for r in await session.execute(query)]
 
 
-async def regrade_all(session: AsyncSession, tiers: Sequence[TierRule]) -> None:
-    """Re-grade every member against a new tier table in one statement."""
+def _grade(tiers: Sequence[TierRule]) -> ColumnElement[str]:
+    """The tier a member's lifetime points reach, as SQL."""
     ordered = sorted(tiers, key=lambda r: r.threshold, reverse=True)
     if len(ordered) == 1:
-        await session.execute(update(t).values(tier=ordered[0].code))
-        return
-    grade = case(
-        *((t.c.lifetime_points >= r.threshold, r.code) for r in ordered[:-1]), else_=ordered[-1].code
+        return literal(ordered[0].code, String)
+    return case(*((t.c.lifetime_points >= r.threshold, r.code) for r in ordered[:-1]), else_=ordered[-1].code)
+
+
+async def regrade_all(
+    session: AsyncSession, tiers: Sequence[TierRule], *, now: datetime, api_key_id: str | None
+) -> int:
+    """Re-grade every member against a new tier table, in two statements whatever their number.
+
+    Each member whose tier moves gets a zero-point `regrade` ledger entry (next `entry_no`,
+    tier before and after) and its `ledger_seq` advanced with it. The caller holds the rules
+    exclusively, so no balance changes in between. Returns how many members moved.
+    """
+    grade = _grade(tiers)
+    moved = t.c.tier != grade
+    le = tables.ledger_entry
+    batch = new_id("led")[:20]  # "led_" + time and randomness of this change; + a row number
+    row_no = func.row_number().over(order_by=t.c.id) + 1_000_000_000
+    entries = select(
+        (literal(batch, String) + cast(row_no, String)).label("id"),
+        t.c.id,
+        t.c.ledger_seq + 1,
+        literal(EntryKind.regrade.value, String),
+        literal(0),
+        t.c.balance,
+        t.c.lifetime_points,
+        false(),
+        literal(0),
+        literal(0),
+        t.c.tier,
+        grade,
+        literal("the tier table changed", String),
+        literal(api_key_id, String) if api_key_id else null(),
+        literal(now, UTCDateTime),
+    ).where(moved)
+    columns = [
+        "id",
+        "customer_id",
+        "entry_no",
+        "kind",
+        "points",
+        "balance_after",
+        "lifetime_after",
+        "counts_toward_tier",
+        "profit_points",
+        "consumption_points",
+        "tier_before",
+        "tier_after",
+        "reason",
+        "api_key_id",
+        "created_at",
+    ]
+    await session.execute(insert(le).from_select(columns, entries))
+    result = await session.execute(
+        update(t).where(moved).values(tier=grade, ledger_seq=t.c.ledger_seq + 1, updated_at=now)
     )
-    await session.execute(update(t).values(tier=grade))
+    return int(result.rowcount)  # type: ignore[attr-defined]

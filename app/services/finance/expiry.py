@@ -22,7 +22,7 @@ from app.models.loyalty.ledger import EntryKind
 from app.repositories.finance import lots as lots_repo
 from app.repositories.loyalty import customers as customers_repo
 from app.services.loyalty.ledger import Movement, apply_movement
-from app.services.loyalty.rules import load_rules
+from app.services.loyalty.rules import hold_rules
 
 BATCH = 100
 ZERO = Decimal("0.00")
@@ -64,7 +64,7 @@ async def expire_due_points(session: AsyncSession, now: datetime, limit: int = B
 
     The one entry point for the worker and `crm points expire` (call until it returns 0).
     """
-    rules = await load_rules(session)
+    rules = await hold_rules(session)  # members are re-graded with the table in force until commit
     visited = 0
     for customer_id in await lots_repo.members_with_due_lots(session, now, limit):
         member = await customers_repo.get(session, customer_id, for_update=True, include_deleted=True)

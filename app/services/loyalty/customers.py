@@ -24,7 +24,7 @@ from app.repositories.loyalty import customers as repo
 from app.repositories.loyalty.customers import SearchFilters
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.access import check_changes, check_sees
-from app.services.loyalty.rules import load_rules
+from app.services.loyalty.rules import hold_rules
 from app.services.loyalty.stores import require_store
 from app.services.pagination import decode_cursor, encode_cursor
 
@@ -90,7 +90,7 @@ async def create_customer(
     await _check_store(session, principal, values)
     if not allow_duplicate:
         await _refuse_duplicate(session, values, None)
-    rules = await load_rules(session)
+    rules = await hold_rules(session)  # the lowest tier of the table in force until commit
     member = Customer(
         **values,
         id=new_id("cus"),

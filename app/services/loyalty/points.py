@@ -1,7 +1,8 @@
 """Balances, the ledger, redemptions and admin adjustments.
 
-Concurrency: every balance-changing use case locks the member's row first
-(`SELECT … FOR UPDATE`, `customers.get(..., for_update=True)`) and writes through
+Concurrency: every balance-changing use case holds the rules shared (see
+`services.loyalty.rules`) and then locks the member's row (`SELECT … FOR UPDATE`,
+`get_member(..., for_update=True)`) and writes through
 `ledger.apply_movement`, so concurrent posts to one member queue on that lock and no
 update is lost; deadlocks or busy errors are retried by the unit of work.
 """
@@ -13,7 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.errors import InsufficientBalance, InvalidInput, NotFound
+from app.domain.errors import Busy, InsufficientBalance, InvalidInput, NotFound
 from app.domain.loyalty.grading import next_tier
 from app.domain.money import round2
 from app.models.loyalty.customers import CustomerRecord
@@ -27,6 +28,7 @@ from app.models.loyalty.ledger import (
     RedemptionCreate,
     TierStatus,
 )
+from app.repositories.loyalty import catalogue as catalogue_repo
 from app.repositories.loyalty import customers as customers_repo
 from app.repositories.loyalty import ledger as ledger_repo
 from app.services.finance.expiry import expire_locked, next_expiry
@@ -38,14 +40,26 @@ from app.services.pagination import decode_cursor, encode_cursor
 
 
 async def get_member(
-    session: AsyncSession, customer_id: str, *, for_update: bool = False
+    session: AsyncSession, customer_id: str, *, for_update: bool = False, include_deleted: bool = False
 ) -> tuple[CustomerRecord, Rules]:
-    """The member (locked when it is about to change) and the rules in force, in one round trip."""
-    found = await customers_repo.get_with_version(session, customer_id, for_update=for_update)
-    if found is None:
-        raise NotFound(f"no member {customer_id}")
-    member, version = found
-    return member, await load_rules(session, version)
+    """The member (locked when it is about to change) and the rules its stored tier was graded by.
+
+    A writer holds the rules shared first (see `services.loyalty.rules`), so neither the member
+    nor the rules can move until commit; a reader gets both from one snapshot, or reads again.
+    """
+    if for_update:
+        await catalogue_repo.hold_rules(session, exclusive=False)
+    for _ in range(3):
+        found = await customers_repo.get_with_version(
+            session, customer_id, for_update=for_update, include_deleted=include_deleted
+        )
+        if found is None:
+            raise NotFound(f"no member {customer_id}")
+        member, version = found
+        rules = await load_rules(session, version)
+        if rules.version == version:
+            return member, rules
+    raise Busy("the rules changed while the member was read; retry shortly")
 
 
 def _next(rules: Rules, lifetime: Decimal) -> tuple[str | None, Decimal | None]:

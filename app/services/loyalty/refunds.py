@@ -22,15 +22,15 @@ from app.models.loyalty.purchases import (
     RefundLinePublic,
     RefundPublic,
 )
-from app.repositories.loyalty import customers as customers_repo
 from app.repositories.loyalty import purchases as purchases_repo
 from app.services.finance import lots
 from app.services.finance.redemptions import return_redemption
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.access import seen_purchase
 from app.services.loyalty.ledger import Applied, Movement, apply_movement
+from app.services.loyalty.points import get_member
 from app.services.loyalty.refund_reads import refund_public
-from app.services.loyalty.rules import Rules, load_rules
+from app.services.loyalty.rules import Rules
 
 
 async def refund_purchase(
@@ -38,11 +38,7 @@ async def refund_purchase(
 ) -> RefundPublic:
     """Reverse the points of a full or partial refund with the purchase's own X and rebate."""
     found = await seen_purchase(session, principal, transaction_id)  # another store's: 404
-    locked = await customers_repo.get_with_version(
-        session, found.customer_id, for_update=True, include_deleted=True
-    )
-    assert locked is not None  # a purchase's member row is never removed
-    member, version = locked
+    member, rules = await get_member(session, found.customer_id, for_update=True, include_deleted=True)
     purchase = await purchases_repo.get(session, transaction_id)  # re-read under the member's lock
     assert purchase is not None
     lines = (await purchases_repo.lines_of(session, [purchase.id]))[purchase.id]
@@ -55,7 +51,6 @@ async def refund_purchase(
         purchase_points=purchase.points,
         reversed_points=purchase.reversed_points,
     )
-    rules = await load_rules(session, version)
     refund_id = new_id("ref")
     move = Movement(
         EntryKind.reverse,

@@ -58,11 +58,13 @@ def _line_inputs(rules: Rules, body: TransactionCreate) -> list[LineInput]:
     types = rules.service_types
     problems = [
         FieldProblem(f"lines[{i}].service_type", f"unknown service type {ln.service_type!r}")
-        for i, ln in enumerate(body.lines)
         if ln.service_type not in types
+        else FieldProblem(f"lines[{i}].service_type", f"service type {ln.service_type!r} is retired")
+        for i, ln in enumerate(body.lines)
+        if ln.service_type not in types or not types[ln.service_type].active
     ]
     if problems:
-        raise InvalidInput("unknown service type", errors=problems)
+        raise InvalidInput("unknown or retired service type", errors=problems)
     inputs = []
     for ln in body.lines:
         kind = types[ln.service_type]
