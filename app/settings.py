@@ -23,6 +23,17 @@ class Settings(BaseSettings):
     # Attempts of a use case that lost a serialization or deadlock race before answering 503.
     write_retries: int = 5
 
+    # Operations (README "Operations").
+    access_log: bool = True  # one JSON line per request
+    metrics_token: str | None = None  # /metrics answers only `Authorization: Bearer <token>`; unset: off
+    shutdown_drain_seconds: float = 5.0  # after SIGTERM /readyz fails this long before the server stops
+    # Requests per key per window, by the scope a route requires ("*": any other); empty: no limits.
+    rate_limits: dict[str, int] = {}
+    rate_limit_window: int = 60
+    redis_url: str | None = None  # shares rate-limit counters between instances
+    redis_prefix: str = "crm"
+    cors_origins: list[str] = []  # browser origins allowed to call the API; empty: none
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

@@ -74,3 +74,27 @@ class Busy(DomainError):
     status = 503
     code = "busy"
     title = "Service busy"
+
+
+class PreconditionFailed(DomainError):
+    """`If-Match` names a version that is no longer current: re-read, then retry."""
+
+    status = 412
+    code = "precondition_failed"
+    title = "Precondition failed"
+
+
+class PreconditionRequired(DomainError):
+    """A write that could silently undo someone else's change must say which version it replaces."""
+
+    status = 428
+    code = "precondition_required"
+    title = "Precondition required"
+
+
+class RateLimited(DomainError):
+    """The API key used up its requests for this window; `Retry-After` says when to try again."""
+
+    status = 429
+    code = "rate_limited"
+    title = "Too many requests"

@@ -24,6 +24,7 @@ class PurchaseRecord(SQLModel):
     external_id: str = Field(max_length=100)
     occurred_at: datetime = Field(sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)  # moves with each refund (incremental sync)
     phase: str = Field(max_length=16)
     x: Decimal = Field(sa_type=Basis)
     rebate_rate: Decimal = Field(sa_type=Basis)
@@ -47,6 +48,7 @@ class Purchase(PurchaseRecord, table=True):
     __table_args__ = (
         UniqueConstraint("store_id", "external_id"),
         Index("ix_purchase_customer_id_id", "customer_id", "id"),
+        Index("ix_purchase_updated_at_id", "updated_at", "id"),
     )
 
 
@@ -187,6 +189,7 @@ class TransactionPublic(QuotePublic):
     phase: Phase
     occurred_at: datetime
     created_at: datetime
+    updated_at: datetime
     amount: Money
     refunded_amount: Money
     reversed_points: Money

@@ -28,11 +28,12 @@ from app.models.loyalty.purchases import (
     TransactionPublic,
 )
 from app.repositories.loyalty import purchases as purchases_repo
+from app.repositories.sync import ChangedSince
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.ledger import Movement, apply_movement
 from app.services.loyalty.points import get_member
 from app.services.loyalty.rules import Rules
-from app.services.pagination import decode_cursor, encode_cursor
+from app.services.pagination import decode_cursor, decode_sync_cursor, encode_cursor, sync_cursor
 
 
 async def _member(
@@ -152,6 +153,7 @@ async def post_purchase(
         "external_id": body.external_id,
         "occurred_at": occurred_at,
         "created_at": now,
+        "updated_at": now,
         "phase": member.phase,
         "x": s.x,
         "rebate_rate": s.rebate_rate,
@@ -200,15 +202,29 @@ async def get_transaction(session: AsyncSession, transaction_id: str) -> Transac
 
 
 async def list_transactions(
-    session: AsyncSession, *, customer_id: str | None, store_id: str | None, limit: int, cursor: str | None
+    session: AsyncSession,
+    *,
+    customer_id: str | None,
+    store_id: str | None,
+    limit: int,
+    cursor: str | None,
+    updated_since: datetime | None = None,
 ) -> TransactionPage:
-    after = decode_cursor(cursor)
+    """Newest first; with `updated_since`, posted or refunded since then, oldest change first."""
+    changed = ChangedSince(updated_since, decode_sync_cursor(cursor)) if updated_since else None
     found = await purchases_repo.page(
-        session, customer_id=customer_id, store_id=store_id, limit=limit + 1, after_id=after
+        session,
+        customer_id=customer_id,
+        store_id=store_id,
+        limit=limit + 1,
+        after_id=None if changed else decode_cursor(cursor),
+        changed=changed,
     )
     page = list(found[:limit])
     lines = await purchases_repo.lines_of(session, [p.id for p in page]) if page else {}
     items = [_public(p.model_dump(), [ln.model_dump() for ln in lines[p.id]]) for p in page]
-    return TransactionPage(
-        items=items, next_cursor=encode_cursor(page[-1].id) if len(found) > limit else None
-    )
+    next_cursor = None
+    if len(found) > limit:
+        last = page[-1]
+        next_cursor = sync_cursor(last.updated_at, last.id) if changed else encode_cursor(last.id)
+    return TransactionPage(items=items, next_cursor=next_cursor)

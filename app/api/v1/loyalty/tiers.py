@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
 
+from fastapi import APIRouter, Response
+
+from app.api.conditional import NOT_MODIFIED, IfMatch, IfNoneMatch, respond, set_etag, tagged
 from app.api.deps import Admin, MembersRead, UoW
 from app.errors import problems
 from app.models.loyalty.catalogue import TierTable, TierTableIn
@@ -12,13 +15,24 @@ from app.services.loyalty import catalogue as service
 router = APIRouter(prefix="/tiers", tags=["tiers"])
 
 
-@router.get("", response_model=TierTable, responses=problems(401, 403, 503))
-async def get_tiers(_principal: MembersRead, uow: UoW) -> TierTable:
-    """The ordered tier table."""
-    return await uow.read(service.get_tier_table)
+@router.get("", response_model=TierTable, responses={**tagged(), **NOT_MODIFIED, **problems(401, 403, 503)})
+async def get_tiers(
+    _principal: MembersRead, uow: UoW, response: Response, if_none_match: IfNoneMatch = None
+) -> Any:
+    """The ordered tier table, with its ETag (304 when `If-None-Match` is current)."""
+    return respond(response, await uow.read(service.get_tier_table), if_none_match)
 
 
-@router.put("", response_model=TierTable, responses=problems(401, 403, 413, 415, 422, 503))
-async def replace_tiers(body: TierTableIn, _principal: Admin, uow: UoW) -> TierTable:
-    """Replace the whole table (codes unique, thresholds rising from 0); every member is re-graded."""
-    return await uow.run(lambda s: service.replace_tier_table(s, body))
+@router.put(
+    "",
+    response_model=TierTable,
+    responses={**tagged(), **problems(401, 403, 412, 413, 415, 422, 428, 503)},
+)
+async def replace_tiers(
+    body: TierTableIn, _principal: Admin, uow: UoW, response: Response, if_match: IfMatch = None
+) -> Any:
+    """Replace the whole table (codes unique, thresholds rising from 0); every member is re-graded.
+
+    `If-Match` with the table's ETag is required (428 without it, 412 when it changed).
+    """
+    return set_etag(response, await uow.run(lambda s: service.replace_tier_table(s, body, if_match)))
