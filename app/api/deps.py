@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.api.ratelimit import enforce as rate_limit
 from app.db.uow import Database, UnitOfWork
 from app.domain.errors import FieldProblem, Forbidden, InvalidInput, Unauthorized
 from app.models.base import utcnow
@@ -68,17 +69,19 @@ async def get_principal(
         raise Unauthorized("send an API key as `Authorization: Bearer <key>`")
     secret: str = request.app.state.secret_key
     principal, touched = await uow.read(lambda s: authenticate(s, secret, credentials.credentials, utcnow()))
+    request.state.key_id = principal.key_id  # for the request log (never the key itself)
     if touched:  # keep the last use even if the handler then fails (at most once a minute per key)
         await uow.commit()
     return principal
 
 
-def require(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
+def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
     """A dependency that lets through keys holding `scope` (or admin)."""
 
-    async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def check(request: Request, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if not principal.has(scope):
             raise Forbidden(f"this API key lacks the {scope.value} scope")
+        await rate_limit(request, principal.key_id, scope.value)
         return principal
 
     return check
