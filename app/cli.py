@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -40,20 +41,14 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    import uvicorn
+    from app.server import serve
 
     settings = get_settings()
     if settings.is_sqlite:
         upgrade(settings.database_url)
-    uvicorn.run(
-        "app.main:app",
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        proxy_headers=False,
-        access_log=not args.no_access_log,
-        log_level="info",
-    )
+    if args.no_access_log:
+        os.environ["CRM_ACCESS_LOG"] = "false"  # read by each worker's settings
+    serve(args.host, args.port, args.workers, settings.shutdown_drain_seconds)
 
 
 def cmd_seed(_args: argparse.Namespace) -> None:

@@ -33,9 +33,17 @@ LATENCY = Histogram(
 
 
 def route_template(scope: Scope) -> str:
-    route: Any = scope.get("route")
-    template = getattr(route, "path_format", None) or getattr(route, "path", None)
-    return str(template) if template else "unmatched"
+    """The matched route's template with its router prefix; static mounts as `<mount>/{path}`.
+
+    FastAPI keeps included routers nested and records the prefixed template in its own scope
+    entry; a bare route's `path_format` is the fallback.
+    """
+    context: Any = scope.get("fastapi", {}).get("effective_route_context")
+    template = getattr(context, "path_format", None) or getattr(scope.get("route"), "path_format", None)
+    if template:
+        return str(template)
+    mount = scope.get("root_path", "")
+    return f"{mount}/{{path}}" if mount else "unmatched"
 
 
 class Observability:

@@ -1,9 +1,10 @@
 """Rate limits per API key and scope, counted in fixed windows.
 
 Each route requires one scope; `CRM_RATE_LIMITS` gives requests per window for a scope
-(`"*"` for the others). Counters live in the process, or in Redis when `CRM_REDIS_URL` is set
-so every instance draws on one allowance. If Redis cannot be reached the request goes
-through (logged): a limiter outage must not become an API outage.
+(`"*"`: the default for each unlisted scope), counted per key and scope. Counters live in
+the process, or in Redis when `CRM_REDIS_URL` is set so every instance draws on one
+allowance. If Redis cannot be reached the request goes through (logged): a limiter outage
+must not become an API outage.
 """
 
 from __future__ import annotations
@@ -109,18 +110,15 @@ class RateLimiter:
 
     async def hit(self, key_id: str, scope: str) -> Usage | None:
         """Count a request of `key_id` under `scope`'s policy; None when no limit applies."""
-        policy = scope if scope in self.limits else "*"
-        limit = self.limits.get(policy)
+        limit = self.limits.get(scope, self.limits.get("*"))
         if limit is None:
             return None
         try:
-            count, left = await self.counter.hit(f"{key_id}:{policy}", self.window)
+            count, left = await self.counter.hit(f"{key_id}:{scope}", self.window)
         except (RedisError, OSError) as exc:
             log.warning("rate limiter unavailable; request let through", error=str(exc))
             return None
-        return Usage(
-            policy, limit, self.window, max(0, limit - count), max(1, math.ceil(left)), count > limit
-        )
+        return Usage(scope, limit, self.window, max(0, limit - count), max(1, math.ceil(left)), count > limit)
 
 
 async def enforce(request: Request, key_id: str, scope: str) -> None:
