@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -23,7 +24,8 @@ def shell_blocks(markdown: str) -> str:
 async def test_the_pos_guide_reproduces_the_worked_example(server: str, app: FastAPI) -> None:
     key = (await make_key(app))["Authorization"].removeprefix("Bearer ")
     script = shell_blocks(GUIDE.read_text())
-    run = subprocess.run(
+    run = await asyncio.to_thread(
+        subprocess.run,
         ["bash", "-c", "set -euo pipefail\n" + script],
         env={**os.environ, "BASE": server, "KEY": key},
         capture_output=True,
