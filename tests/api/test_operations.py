@@ -123,3 +123,11 @@ async def test_the_request_id_is_echoed_and_quoted_in_problems(client: httpx.Asy
     assert r.headers["X-Request-ID"] == "pos-7-retry-2" and r.json()["request_id"] == "pos-7-retry-2"
     generated = await client.get("/v1/tiers")
     assert generated.json()["request_id"] == generated.headers["X-Request-ID"]
+
+
+async def test_an_unreachable_redis_lets_requests_through(app: FastAPI, migrated: str) -> None:
+    reader = await make_key(app, Scope.members_read)
+    async with app_with(migrated, rate_limits={"*": 1}, redis_url="redis://127.0.0.1:9/0") as limited:
+        answers = [await limited.get("/v1/tiers", headers=reader) for _ in range(3)]
+    assert [r.status_code for r in answers] == [200, 200, 200]
+    assert all("RateLimit" not in r.headers for r in answers)

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.helpers import line, new_member, post, purchase
+from tests.helpers import line, new_member, post, purchase, put_current
 
 EPOCH = "2000-01-01T00:00:00Z"
 
@@ -103,3 +103,22 @@ async def test_updated_since_must_be_an_rfc3339_timestamp(
         "/v1/customers", params={"updated_since": EPOCH, "cursor": "abc"}, headers=admin
     )
     assert bad_cursor.status_code == 422
+
+
+async def test_a_new_tier_table_shows_regraded_members_in_the_sync(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    moved = await new_member(client, admin, phase="maintenance")
+    stays = await new_member(client, admin, phase="maintenance")
+    await post(client, admin, purchase(moved["id"], line("maintenance", "10000.00", "0.35")))  # 4,800
+    mark = (await client.get(f"/v1/customers/{moved['id']}", headers=admin)).json()["updated_at"]
+    table = {
+        "tiers": [
+            {"code": "standard", "name": "Standard", "threshold": "0", "rebate_rate": "0"},
+            {"code": "silver", "name": "Silver", "threshold": "4000", "rebate_rate": "0.05"},
+        ]
+    }
+    assert (await put_current(client, "/v1/tiers", table, admin)).status_code == 200
+    changed = await pages(client, "/v1/customers", admin, updated_since=mark)
+    assert [(m["id"], m["tier"]) for m in changed] == [(moved["id"], "silver")]
+    assert stays["id"] not in [m["id"] for m in changed]

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, func, or_, select, update
+from sqlalchemy import Select, bindparam, case, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.loyalty.grading import TierRule
@@ -143,13 +144,16 @@ async def search(
     return [CustomerRecord.model_validate(r._mapping) for r in await session.execute(query)]
 
 
-async def regrade_all(session: AsyncSession, tiers: Sequence[TierRule]) -> None:
-    """Re-grade every member against a new tier table in one statement."""
+async def regrade_all(session: AsyncSession, tiers: Sequence[TierRule], now: datetime) -> None:
+    """Re-grade every member against a new tier table in one statement.
+
+    Only members whose tier changes are written, and their `updated_at` moves, so an
+    incremental sync sees the new tier.
+    """
     ordered = sorted(tiers, key=lambda r: r.threshold, reverse=True)
-    if len(ordered) == 1:
-        await session.execute(update(t).values(tier=ordered[0].code))
-        return
-    grade = case(
-        *((t.c.lifetime_points >= r.threshold, r.code) for r in ordered[:-1]), else_=ordered[-1].code
-    )
-    await session.execute(update(t).values(tier=grade))
+    grade: Any = literal(ordered[0].code)
+    if len(ordered) > 1:
+        grade = case(
+            *((t.c.lifetime_points >= r.threshold, r.code) for r in ordered[:-1]), else_=ordered[-1].code
+        )
+    await session.execute(update(t).where(t.c.tier != grade).values(tier=grade, updated_at=now))

@@ -38,7 +38,9 @@ async def get_tier_table(session: AsyncSession) -> TierTable:
     return TierTable(tiers=[TierPublic.model_validate(t, from_attributes=True) for t in tiers])
 
 
-async def replace_tier_table(session: AsyncSession, body: TierTableIn, if_match: str | None) -> TierTable:
+async def replace_tier_table(
+    session: AsyncSession, body: TierTableIn, if_match: str | None, now: datetime
+) -> TierTable:
     """Validate and replace the whole table, then re-grade every member against it.
 
     The settings row's lock serialises catalogue writes, so two editors holding the same
@@ -60,7 +62,7 @@ async def replace_tier_table(session: AsyncSession, body: TierTableIn, if_match:
     tiers = [Tier(position=i, **t.model_dump()) for i, t in enumerate(body.tiers)]
     await repo.replace_tiers(session, tiers)
     await repo.bump_catalogue_version(session)
-    await customers_repo.regrade_all(session, ladder)
+    await customers_repo.regrade_all(session, ladder, now)
     return await get_tier_table(session)
 
 

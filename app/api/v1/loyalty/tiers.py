@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 from app.api.conditional import NOT_MODIFIED, IfMatch, IfNoneMatch, respond, set_etag, tagged
 from app.api.deps import Admin, MembersRead, UoW
 from app.errors import problems
+from app.models.base import utcnow
 from app.models.loyalty.catalogue import TierTable, TierTableIn
 from app.services.loyalty import catalogue as service
 
@@ -35,4 +36,5 @@ async def replace_tiers(
 
     `If-Match` with the table's ETag is required (428 without it, 412 when it changed).
     """
-    return set_etag(response, await uow.run(lambda s: service.replace_tier_table(s, body, if_match)))
+    table = await uow.run(lambda s: service.replace_tier_table(s, body, if_match, utcnow()))
+    return set_etag(response, table)
