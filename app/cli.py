@@ -43,11 +43,12 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     from app.server import serve
 
+    os.environ.setdefault("CRM_LOG_JSON", "true")  # read by each worker's settings
+    if args.no_access_log:
+        os.environ["CRM_ACCESS_LOG"] = "false"
     settings = get_settings()
     if settings.is_sqlite:
         upgrade(settings.database_url)
-    if args.no_access_log:
-        os.environ["CRM_ACCESS_LOG"] = "false"  # read by each worker's settings
     serve(args.host, args.port, args.workers, settings.shutdown_drain_seconds)
 
 

@@ -1,35 +1,48 @@
-"""JSON logs on stdout, one object per line.
+"""Logging setup: JSON lines on stdout under `crm serve`, the host's logging elsewhere.
 
-Our events go through structlog into the standard library, where one formatter renders them
-and uvicorn's own records alike. `crm serve` hands `LOG_CONFIG` to uvicorn, which applies it
-in every worker process; imported elsewhere (tests, the CLI) nothing is printed.
+Under `crm serve` (`CRM_LOG_JSON`) structlog renders our events straight to stdout with
+orjson, a few microseconds each, and `LOG_CONFIG` makes uvicorn's own records JSON too.
+Embedded anywhere else (tests, another server) our events go to the standard library and
+its configuration decides.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
 from typing import Any
 
+import orjson
 import structlog
 
 _STAMPED: list[Any] = [
-    structlog.stdlib.add_log_level,
-    structlog.stdlib.add_logger_name,
+    structlog.processors.add_log_level,
     structlog.processors.TimeStamper(fmt="iso", utc=True, key="time"),
 ]
 
 
-def configure_structlog() -> None:
-    """Route structlog through the standard library (idempotent, process-wide)."""
-    if structlog.is_configured():
+def configure_logging(*, json_lines: bool) -> None:
+    """Process-wide; each app instance calls it at startup (every worker is a process)."""
+    if json_lines:
+        structlog.configure(
+            processors=[
+                structlog.contextvars.merge_contextvars,
+                *_STAMPED,
+                structlog.processors.dict_tracebacks,
+                structlog.processors.JSONRenderer(serializer=orjson.dumps),
+            ],
+            wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+            logger_factory=structlog.BytesLoggerFactory(sys.stdout.buffer),
+            cache_logger_on_first_use=True,
+        )
         return
     structlog.configure(
         processors=[
-            structlog.stdlib.filter_by_level,
             structlog.contextvars.merge_contextvars,
-            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+            structlog.stdlib.render_to_log_kwargs,
         ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
         logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
 
@@ -41,10 +54,11 @@ LOG_CONFIG: dict[str, Any] = {
         "json": {
             "()": structlog.stdlib.ProcessorFormatter,
             "processors": [
+                structlog.stdlib.add_logger_name,
                 *_STAMPED,
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.dict_tracebacks,
-                structlog.processors.JSONRenderer(sort_keys=False),
+                structlog.processors.JSONRenderer(),
             ],
         }
     },

@@ -22,6 +22,7 @@ from app.api.v1 import ROUTERS
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.migrate import head_revisions
 from app.db.uow import Database
+from app.logs import configure_logging
 from app.settings import Settings, get_settings, resolve_secret_key
 
 API_DESCRIPTION = """Profit-aware loyalty and customer management for dealerships and retailers.
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(json_lines=settings.log_json)
         engine = create_engine(settings)
         app.state.db = Database(create_sessionmaker(engine), settings.write_retries)
         app.state.secret_key = resolve_secret_key(settings)

@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     write_retries: int = 5
 
     # Operations (README "Operations").
-    access_log: bool = True  # one JSON line per request
+    access_log: bool = True  # one log line per request
+    log_json: bool = False  # JSON lines on stdout; `crm serve` turns it on
     metrics_token: str | None = None  # /metrics answers only `Authorization: Bearer <token>`; unset: off
     shutdown_drain_seconds: float = 5.0  # after SIGTERM /readyz fails this long before the server stops
     # Requests per key per window, by the scope a route requires ("*": any other); empty: no limits.

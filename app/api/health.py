@@ -26,7 +26,7 @@ from app.domain.errors import DomainError, NotFound
 from app.errors import problems
 from app.services import ops
 
-log = structlog.get_logger("app.health")
+log = structlog.get_logger("app.health", logger_name="app.health")
 router = APIRouter(tags=["health"])
 DRAINING = threading.Event()
 FIGURES_TTL_SECONDS = 30.0

@@ -14,10 +14,7 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.logs import configure_structlog
-
-configure_structlog()
-log = structlog.get_logger("app.access")
+log = structlog.get_logger("app.access", logger_name="app.access")
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 REQUESTS = Counter(

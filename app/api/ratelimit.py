@@ -23,7 +23,7 @@ from app import errors
 from app.domain.errors import RateLimited
 from app.settings import Settings
 
-log = structlog.get_logger("app.ratelimit")
+log = structlog.get_logger("app.ratelimit", logger_name="app.ratelimit")
 
 
 @dataclass(frozen=True)
