@@ -11,12 +11,13 @@ import time
 from typing import Any
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger("app.access", logger_name="app.access")
 
 REGISTRY = CollectorRegistry(auto_describe=True)
+ProcessCollector(registry=REGISTRY)
 REQUESTS = Counter(
     "crm_http_requests", "HTTP requests answered", ("method", "route", "status"), registry=REGISTRY
 )

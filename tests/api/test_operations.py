@@ -73,6 +73,7 @@ async def test_metrics_need_the_token_and_label_routes_by_template(
     assert "crm_http_request_duration_seconds_bucket" in text
     assert re.search(r"^crm_db_pool_in_use \d", text, re.M)
     assert re.search(r"^crm_members 1\.0$", text, re.M)
+    assert re.search(r"^process_resident_memory_bytes \S+$", text, re.M)
 
 
 async def test_cors_is_closed_by_default_and_opens_for_listed_origins(
