@@ -18,15 +18,14 @@ def etag(model: BaseModel) -> str:
     return '"' + hashlib.sha256(model.__pydantic_serializer__.to_json(model)).hexdigest()[:32] + '"'
 
 
-def tags_in(header: str) -> list[str]:
-    """The tags of an `If-Match` / `If-None-Match` list (weak prefixes dropped)."""
-    return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
-
-
-def matches(header: str | None, current: str) -> bool:
+def matches(header: str | None, current: str, *, weak: bool = True) -> bool:
+    """Whether a tag list names `current`: weak comparison for `If-None-Match`, strong
+    (a `W/` tag never matches) for `If-Match` (RFC 9110, 8.8.3.2)."""
     if header is None:
         return False
-    tags = tags_in(header)
+    tags = [tag.strip() for tag in header.split(",") if tag.strip()]
+    if weak:
+        tags = [tag.removeprefix("W/") for tag in tags]
     return "*" in tags or current in tags
 
 
@@ -36,5 +35,5 @@ def check_if_match(current: BaseModel, if_match: str | None, *, required: bool) 
         if required:
             raise PreconditionRequired("send If-Match with the ETag of the version you read")
         return
-    if not matches(if_match, etag(current)):
+    if not matches(if_match, etag(current), weak=False):
         raise PreconditionFailed("the resource changed since you read it; read it again and retry")

@@ -42,6 +42,9 @@ async def test_member_read_has_an_etag_that_guards_updates_and_deletes(
     assert updated.status_code == 200
     new_tag = updated.headers["ETag"]
     assert new_tag != tag and (await client.get(path, headers=admin)).headers["ETag"] == new_tag
+    weak = await client.patch(path, json={"city": "广州"}, headers={**admin, "If-Match": "W/" + new_tag})
+    assert weak.status_code == 412  # If-Match compares strongly
+    assert (await client.get(path, headers={**admin, "If-None-Match": "W/" + new_tag})).status_code == 304
     stale = await client.patch(path, json={"city": "广州"}, headers={**admin, "If-Match": tag})
     assert stale.status_code == 412 and stale.json()["code"] == "precondition_failed"
     assert stale.headers["content-type"] == "application/problem+json"
