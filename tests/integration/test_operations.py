@@ -9,8 +9,10 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -126,3 +128,30 @@ def test_sigterm_drains_then_stops_and_requests_are_logged_as_json(migrated: str
     assert {"time", "level"} <= tiers.keys()
     assert [e["status"] for e in requests if e["route"] == "/readyz"] == [200, 503]
     assert key not in log.read_text() and key.split("_")[-1] not in log.read_text()
+
+
+def test_a_request_in_flight_at_sigterm_is_finished(migrated: str, tmp_path: Path) -> None:
+    key = new_key(migrated, "members:write")
+    sent_headers = threading.Event()
+
+    def slow_body() -> Iterator[bytes]:
+        yield b'{"name": "Slow '
+        sent_headers.set()
+        time.sleep(1.5)  # the server is told to stop while this body is still arriving
+        yield b'Upload"}'
+
+    with crm_serve(migrated, tmp_path / "serve.log", CRM_SHUTDOWN_DRAIN_SECONDS="0") as (base, proc):
+        with ThreadPoolExecutor(1) as pool:
+            answer = pool.submit(
+                httpx.post,
+                f"{base}/v1/customers",
+                content=slow_body(),
+                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+                timeout=30,
+            )
+            assert sent_headers.wait(10)
+            time.sleep(0.3)
+            proc.send_signal(signal.SIGTERM)
+            response = answer.result(timeout=30)
+        proc.wait(timeout=20)
+    assert response.status_code == 201 and response.json()["name"] == "Slow Upload"
