@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
@@ -17,7 +18,6 @@ from app.db.engine import create_engine, create_sessionmaker
 from app.db.migrate import upgrade
 from app.db.uow import Database
 from app.domain.errors import DomainError
-from app.logs import log_config
 from app.models.base import utcnow
 from app.models.integration.api_keys import ApiKeyCreate, Scope
 from app.services import seed
@@ -45,22 +45,16 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    import uvicorn
+    from app.server import serve
 
+    os.environ.setdefault("CRM_LOG_JSON", "true")  # read by each worker's settings
+    if args.no_access_log:
+        os.environ["CRM_ACCESS_LOG"] = "false"
     settings = get_settings()
     resolve_secret_key(settings)  # refuse to start with a short CRM_SECRET_KEY, before binding
     if settings.is_sqlite:
         upgrade(settings.database_url)
-    uvicorn.run(
-        "app.main:app",
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        proxy_headers=False,
-        access_log=not args.no_access_log,
-        log_config=log_config(),
-        log_level="info",
-    )
+    serve(args.host, args.port, args.workers, settings.shutdown_drain_seconds)
 
 
 def cmd_seed(_args: argparse.Namespace) -> None:

@@ -231,8 +231,11 @@ _DESCRIPTIONS = {
     405: "Method not allowed",
     409: "Conflict with the current state (duplicate, short balance, in progress)",
     413: "Request body too large",
+    412: "`If-Match` does not match the current `ETag`: read the resource again",
     415: "Unsupported media type (send application/json)",
     422: "Invalid input; `errors` names each field",
+    428: "`If-Match` is required on this write: send the `ETag` of the version you read",
+    429: "Rate limit reached for this API key; retry after `Retry-After` seconds",
     500: "Internal error (nothing about it is disclosed)",
     503: "Busy (concurrent updates or every connection in use); retry after `Retry-After` seconds",
 }

@@ -9,17 +9,22 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from app import errors
+from app.api import docs, health, ratelimit
 from app.api.authentication import AuthenticateFirst
 from app.api.deps import access_of, check_query
 from app.api.middleware import RequestGuard
+from app.api.observability import Observability
 from app.api.v1 import ROUTERS
 from app.db.engine import create_engine, create_sessionmaker
+from app.db.migrate import head_revisions
 from app.db.uow import Database
+from app.logs import configure_logging
 from app.settings import Settings, get_settings, resolve_secret_key
 from app.worker.runner import Worker
 
@@ -45,9 +50,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(json_lines=settings.log_json)
         engine = create_engine(settings)
         app.state.db = Database(create_sessionmaker(engine), settings.write_retries)
         app.state.secret_key = resolve_secret_key(settings)
+        app.state.engine, app.state.settings = engine, settings
+        app.state.schema_heads = head_revisions(settings.database_url)
+        app.state.limiter = ratelimit.RateLimiter.from_settings(settings)
         stop = asyncio.Event()
         worker = (
             asyncio.create_task(Worker(app.state.db, settings).run(stop))
@@ -60,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stop.set()
             if worker is not None:
                 await worker
+            await app.state.limiter.counter.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -69,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
         redirect_slashes=False,  # a redirect would be built from the Host header; 404 instead
+        docs_url=None,
+        redoc_url=None,
     )
     errors.install(app)
     for router in ROUTERS:  # included one level deep: nested routers cost on every request
@@ -79,10 +91,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness: answers as soon as the app is up (no auth)."""
         return Health(status="ok")
 
+    app.include_router(health.router)
+    docs.install(app)
+
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(AuthenticateFirst)
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)  # outermost
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    _add_operations_middleware(app, settings)  # outermost: CORS, then telemetry
     return app
+
+
+def _add_operations_middleware(app: FastAPI, settings: Settings) -> None:
+    """CORS for the allowed browser origins (none by default), then telemetry outermost."""
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match"],
+            expose_headers=[
+                "ETag",
+                "Idempotent-Replayed",
+                "RateLimit",
+                "RateLimit-Policy",
+                "Retry-After",
+                "X-Request-ID",
+            ],
+            max_age=600,
+        )
+    app.add_middleware(Observability, access_log=settings.access_log)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -110,6 +147,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             if "422" in responses:
                 responses["422"] = errors.problems(422)[422]
     _document_access(schema)
+    ratelimit.document(schema)
     app.openapi_schema = schema
     return schema
 

@@ -7,6 +7,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./crm.db"
@@ -35,6 +36,19 @@ class Settings(BaseSettings):
     idempotency_retention_hours: int = 72
     # Fault injection for tests: the worker process exits abruptly after settling this many members.
     worker_exit_after_items: int | None = None
+
+    # Operations (README "Operations").
+    access_log: bool = True  # one log line per request
+    log_json: bool = False  # JSON lines on stdout; `crm serve` turns it on
+    metrics_token: str | None = None  # /metrics answers only `Authorization: Bearer <token>`; unset: off
+    # After SIGTERM /readyz fails this long before the server stops.
+    shutdown_drain_seconds: float = Field(default=5.0, ge=0)
+    # Requests per key per window, by the scope a route requires ("*": any other); empty: no limits.
+    rate_limits: dict[str, PositiveInt] = {}
+    rate_limit_window: PositiveInt = 60
+    redis_url: str | None = None  # shares rate-limit counters between instances
+    redis_prefix: str = "crm"
+    cors_origins: list[str] = []  # browser origins allowed to call the API; empty: none
 
     @property
     def is_sqlite(self) -> bool:

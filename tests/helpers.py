@@ -36,6 +36,15 @@ def purchase(
     }
 
 
+async def put_current(
+    client: httpx.AsyncClient, path: str, body: dict[str, Any], headers: dict[str, str]
+) -> httpx.Response:
+    """PUT over the version just read (tier table, settings): `If-Match` with its ETag."""
+    current = await client.get(path, headers=headers)
+    assert current.status_code == 200, current.text
+    return await client.put(path, json=body, headers={**headers, "If-Match": current.headers["ETag"]})
+
+
 async def post(
     client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any], **kw: Any
 ) -> httpx.Response:

@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.api.ratelimit import enforce as rate_limit
 from app.db.uow import UnitOfWork
 from app.domain.errors import (
     FieldProblem,
@@ -78,8 +79,11 @@ async def get_principal(
     secret: str = request.app.state.secret_key
     raw = credentials.credentials
     if raw.startswith(TOKEN_PREFIX):
-        return await uow.read(lambda s: authenticate_token(s, secret, raw, utcnow()))
+        principal = await uow.read(lambda s: authenticate_token(s, secret, raw, utcnow()))
+        request.state.key_id = principal.key_id  # for the request log (never the token itself)
+        return principal
     principal, touched = await uow.read(lambda s: authenticate(s, secret, raw, utcnow()))
+    request.state.key_id = principal.key_id  # for the request log (never the key itself)
     if touched:  # keep the last use even if the handler then fails (at most once a minute per key)
         await uow.commit()
     return principal
@@ -113,7 +117,7 @@ class Access:
 
 def require(
     scope: Scope, *, store_bound: bool = True, member_token: bool = False
-) -> Callable[[Principal], Awaitable[Principal]]:
+) -> Callable[..., Awaitable[Principal]]:
     """A dependency that lets through keys holding `scope` (or admin).
 
     `store_bound=False` refuses store-bound keys (settings that apply to every store);
@@ -121,17 +125,19 @@ def require(
     service checks which member). Any other operation does not exist for a member token.
     """
 
-    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def check(
+        request: Request, principal: Annotated[Principal, Depends(current_principal)]
+    ) -> Principal:
         if principal.customer_id is not None:
-            if member_token:
-                return principal
-            raise NotFound("no such resource for a member token")
-        if not principal.has(scope):
+            if not member_token:
+                raise NotFound("no such resource for a member token")
+        elif not principal.has(scope):
             raise MissingScope(f"this API key lacks the {scope.value} scope")
-        if not store_bound and principal.store_id is not None:
+        elif not store_bound and principal.store_id is not None:
             raise StoreNotAllowed(
                 f"this operation needs a key without a store restriction, with {scope.value}"
             )
+        await rate_limit(request, principal.key_id, scope.value)
         return principal
 
     check.access = Access(scope, store_bound, member_token)  # type: ignore[attr-defined]

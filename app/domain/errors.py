@@ -76,6 +76,30 @@ class Busy(DomainError):
     title = "Service busy"
 
 
+class PreconditionFailed(DomainError):
+    """`If-Match` names a version that is no longer current: re-read, then retry."""
+
+    status = 412
+    code = "precondition_failed"
+    title = "Precondition failed"
+
+
+class PreconditionRequired(DomainError):
+    """A write that could silently undo someone else's change must say which version it replaces."""
+
+    status = 428
+    code = "precondition_required"
+    title = "Precondition required"
+
+
+class RateLimited(DomainError):
+    """The API key used up its requests for this window; `Retry-After` says when to try again."""
+
+    status = 429
+    code = "rate_limited"
+    title = "Too many requests"
+
+
 class DuplicateReceipt(Conflict):
     """The store's receipt (`store_id`, `external_id`) was already posted; `existing_id` names it."""
 

@@ -95,7 +95,7 @@ async def seed_catalogue(session: AsyncSession, now: datetime) -> bool:
     tiers = [
         TierIn(code=c, name=n, threshold=t, rebate_rate=r, allowed_services=a) for c, n, t, r, a in TIERS
     ]
-    await replace_tier_table(session, TierTableIn(tiers=tiers), now)
+    await replace_tier_table(session, TierTableIn(tiers=tiers), "*", now)  # over whatever is there
     return True
 
 

@@ -47,7 +47,7 @@ class World:
         return f"{prefix}-{self.n}"
 
 
-Prepare = Callable[[World], Awaitable[tuple[str, Any]]]
+Prepare = Callable[[World], Awaitable[tuple[str, Any] | tuple[str, Any, dict[str, str]]]]
 
 
 def fixed(path: str, body: Any = None) -> Prepare:
@@ -94,11 +94,13 @@ async def _new_store(w: World) -> tuple[str, Any]:
     return "/v1/stores", {"code": w.fresh("shop"), "name": "New shop"}
 
 
-async def _current(w: World, path: str) -> tuple[str, Any]:
-    body = (await w.client.get(path, headers=w.admin)).json()
+async def _current(w: World, path: str) -> tuple[str, Any, dict[str, str]]:
+    """The current representation, to PUT back with its ETag as `If-Match`."""
+    current = await w.client.get(path, headers=w.admin)
+    body = current.json()
     if path in ("/v1/points/settings", "/v1/finance/settings"):
         body = {k: v for k, v in body.items() if not k.startswith("y_") and k != "updated_at"}
-    return path, body
+    return path, body, {"If-Match": current.headers.get("ETag", "*")}
 
 
 NEW_MEMBER = {"name": "N", "store_id": "dealer-01"}
@@ -293,10 +295,11 @@ async def test_authorization_matrix(client: httpx.AsyncClient, app: FastAPI, cal
     column = CALLERS.index(caller)
     wrong = []
     for name, (method, prepare, expected) in MATRIX.items():
-        path, body = await prepare(world)
+        path, body, *extra = await prepare(world)
+        headers = {**world.keys[caller], **(extra[0] if extra else {})}
         if name == "quote_transaction":
             body = {**_filled(body, world.member), "external_id": world.fresh("Q")}
-        response = await client.request(method, path, json=body, headers=world.keys[caller])
+        response = await client.request(method, path, json=body, headers=headers)
         if response.status_code != expected[column]:
             wrong.append(
                 f"{name}: {response.status_code} (expected {expected[column]}) {response.text[:160]}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.helpers import line, new_member, post, purchase
+from tests.helpers import line, new_member, post, purchase, put_current
 
 DEALER_TIERS = [
     {"code": "standard", "name": "Standard", "threshold": "0", "rebate_rate": "0"},
@@ -23,7 +23,7 @@ async def test_tier_table_is_validated(client: httpx.AsyncClient, admin: dict[st
     ]
     before = (await client.get("/v1/tiers", headers=admin)).json()
     for tiers, field in cases:
-        r = await client.put("/v1/tiers", json={"tiers": tiers}, headers=admin)
+        r = await put_current(client, "/v1/tiers", {"tiers": tiers}, admin)
         assert r.status_code == 422, (field, r.text)
         assert field in [e["field"] for e in r.json()["errors"]], r.json()
     assert (await client.get("/v1/tiers", headers=admin)).json() == before
@@ -38,7 +38,7 @@ async def test_changing_the_table_regrades_every_member(
         "tier"
     ] == "standard"
     lower = [DEALER_TIERS[0], {**DEALER_TIERS[1], "threshold": "4000"}]
-    r = await client.put("/v1/tiers", json={"tiers": lower}, headers=admin)
+    r = await put_current(client, "/v1/tiers", {"tiers": lower}, admin)
     assert r.status_code == 200 and [t["code"] for t in r.json()["tiers"]] == ["standard", "silver"]
     tier = (await client.get(f"/v1/customers/{member['id']}/tier", headers=admin)).json()
     assert (tier["tier"], tier["next_tier"], tier["points_to_next_tier"]) == ("silver", None, None)
@@ -96,11 +96,11 @@ async def test_settings_are_validated_logged_and_apply_forward(
         ({"liability_critical": "1.00"}, "liability_critical"),
         ({"point_value": "0"}, "point_value"),
     ):
-        r = await client.put("/v1/points/settings", json=body | bad, headers=admin)
+        r = await put_current(client, "/v1/points/settings", body | bad, admin)
         assert r.status_code == 422 and field in [e["field"] for e in r.json()["errors"]], (bad, r.text)
     member = await new_member(client, admin, phase="maintenance")
     before = (await post(client, admin, purchase(member["id"], line("maintenance", "100.00", "0.5")))).json()
-    ok = await client.put("/v1/points/settings", json=body | {"x_maintenance": "0.9"}, headers=admin)
+    ok = await put_current(client, "/v1/points/settings", body | {"x_maintenance": "0.9"}, admin)
     assert ok.status_code == 200 and ok.json()["y_maintenance"] == "0.1"
     after = (await post(client, admin, purchase(member["id"], line("maintenance", "100.00", "0.5")))).json()
     assert (before["x"], after["x"]) == ("0.8", "0.9")

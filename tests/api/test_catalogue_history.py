@@ -25,7 +25,7 @@ async def test_a_table_change_is_logged_and_leaves_a_regrade_entry(
     stays = await new_member(client, admin, phase="maintenance")
     await post(client, admin, purchase(moved["id"], line("maintenance", "3000.00", "0.35")))  # 1440.00
     before = (await client.get("/v1/tiers", headers=admin)).json()["tiers"]
-    r = await client.put("/v1/tiers", json={"tiers": LOWER}, headers=admin)
+    r = await client.put("/v1/tiers", json={"tiers": LOWER}, headers={**admin, "If-Match": "*"})
     assert r.status_code == 200, r.text
 
     ledger = (await client.get(f"/v1/customers/{moved['id']}/points/ledger", headers=admin)).json()["items"]
@@ -53,7 +53,9 @@ async def test_history_pages_and_needs_admin(
 ) -> None:
     for threshold in ("1000", "2000", "3000"):
         body = [LOWER[0], {**LOWER[1], "threshold": threshold}]
-        assert (await client.put("/v1/tiers", json={"tiers": body}, headers=admin)).status_code == 200
+        assert (
+            await client.put("/v1/tiers", json={"tiers": body}, headers={**admin, "If-Match": "*"})
+        ).status_code == 200
     page = (await client.get("/v1/tiers/history", params={"limit": 2}, headers=admin)).json()
     assert [c["after"][1]["threshold"] for c in page["items"]] == ["3000.00", "2000.00"]
     rest = (
@@ -162,7 +164,7 @@ async def test_a_bad_stored_row_can_still_be_read_and_retired(
     assert redeemed.status_code == 201
     assert (await client.get(f"/v1/customers/{member['id']}/tier", headers=admin)).status_code == 200
     table = (await client.get("/v1/tiers", headers=admin)).json()
-    assert (await client.put("/v1/tiers", json=table, headers=admin)).status_code == 200
+    assert (await client.put("/v1/tiers", json=table, headers={**admin, "If-Match": "*"})).status_code == 200
     retired = await client.patch(f"/v1/service-types/{code}", json={"active": False}, headers=admin)
     assert retired.status_code == 200 and retired.json()["active"] is False
     assert Decimal(posted.json()["points"]) > 0

@@ -26,7 +26,11 @@ T0 = datetime(2025, 1, 10, 9, 0, tzinfo=UTC)
 async def set_expiry(client: httpx.AsyncClient, admin: dict[str, str], months: int | None) -> None:
     current = (await client.get("/v1/points/settings", headers=admin)).json()
     body = {k: v for k, v in current.items() if k not in ("y_development", "y_maintenance", "updated_at")}
-    r = await client.put("/v1/points/settings", json=body | {"points_expiry_months": months}, headers=admin)
+    r = await client.put(
+        "/v1/points/settings",
+        json=body | {"points_expiry_months": months},
+        headers={**admin, "If-Match": "*"},
+    )
     assert r.status_code == 200 and r.json()["points_expiry_months"] == months, r.text
 
 

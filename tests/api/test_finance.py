@@ -34,7 +34,7 @@ SETTINGS = {
 
 
 async def _settings(client: httpx.AsyncClient, admin: dict[str, str], **changes: str) -> None:
-    r = await client.put("/v1/points/settings", json=SETTINGS | changes, headers=admin)
+    r = await client.put("/v1/points/settings", json=SETTINGS | changes, headers={**admin, "If-Match": "*"})
     assert r.status_code == 200, r.text
 
 
@@ -85,7 +85,7 @@ async def test_thresholds_must_be_ordered(client: httpx.AsyncClient, admin: dict
         ({"liability_target": "0"}, "liability_target"),
         ({"liability_critical": "1000.00"}, "liability_critical"),
     ):
-        r = await client.put("/v1/points/settings", json=SETTINGS | bad, headers=admin)
+        r = await client.put("/v1/points/settings", json=SETTINGS | bad, headers={**admin, "If-Match": "*"})
         assert r.status_code == 422 and field in [e["field"] for e in r.json()["errors"]], r.text
     await _settings(client, admin, liability_target="1000.00")  # target may equal the warning
 
@@ -216,7 +216,7 @@ async def test_alert_lifecycle_filters_and_pages(
                 {"code": "gold", "name": "G", "threshold": "1000", "rebate_rate": "0"},
             ]
         },
-        headers=admin,
+        headers={**admin, "If-Match": "*"},
     )
     m = await new_member(client, admin, phase="maintenance")
     await _buy(client, admin, m["id"], 1)  # to silver: tier alerts are off by default

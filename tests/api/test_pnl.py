@@ -16,7 +16,9 @@ from tests.helpers import line, new_member, post, purchase
 async def _floor(client: httpx.AsyncClient, admin: dict[str, str], floor: str) -> None:
     current = (await client.get("/v1/points/settings", headers=admin)).json()
     body = {k: v for k, v in current.items() if k not in ("y_development", "y_maintenance", "updated_at")}
-    r = await client.put("/v1/points/settings", json=body | {"pnl_margin_floor": floor}, headers=admin)
+    r = await client.put(
+        "/v1/points/settings", json=body | {"pnl_margin_floor": floor}, headers={**admin, "If-Match": "*"}
+    )
     assert r.status_code == 200, r.text
 
 

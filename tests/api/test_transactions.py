@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.helpers import ledger_matches_totals, line, new_member, post, purchase
+from tests.helpers import ledger_matches_totals, line, new_member, post, purchase, put_current
 
 VECTORS = Path(__file__).parents[1] / "unit" / "domain" / "vectors"
 
@@ -23,7 +23,7 @@ async def configure(client: httpx.AsyncClient, admin: dict[str, str], case: dict
         k: settings[k] for k in ("point_value", "liability_warning", "liability_critical", "liability_target")
     }
     body |= {"x_development": x["development"], "x_maintenance": x["maintenance"]}
-    assert (await client.put("/v1/points/settings", json=body, headers=admin)).status_code == 200
+    assert (await put_current(client, "/v1/points/settings", body, admin)).status_code == 200
     tiers = [
         {
             "code": t["code"],
@@ -33,7 +33,7 @@ async def configure(client: httpx.AsyncClient, admin: dict[str, str], case: dict
         }
         for t in case.get("tiers", [{"code": "standard", "threshold": "0", "rebate_rate": "0"}])
     ]
-    assert (await client.put("/v1/tiers", json={"tiers": tiers}, headers=admin)).status_code == 200
+    assert (await put_current(client, "/v1/tiers", {"tiers": tiers}, admin)).status_code == 200
 
 
 async def weighted_type(client: httpx.AsyncClient, admin: dict[str, str], weight: str) -> str:
@@ -142,8 +142,8 @@ async def test_first_purchase_moves_a_prospect_to_maintenance_with_development_x
     body = {
         k: settings[k] for k in ("point_value", "liability_warning", "liability_critical", "liability_target")
     }
-    await client.put(
-        "/v1/points/settings", json=body | {"x_development": "0.6", "x_maintenance": "0.9"}, headers=admin
+    await put_current(
+        client, "/v1/points/settings", body | {"x_development": "0.6", "x_maintenance": "0.9"}, admin
     )
     member = await new_member(client, admin)
     assert member["phase"] == "development"

@@ -98,3 +98,23 @@ async def test_concurrent_creates_with_one_phone_make_one_member(
     assert statuses == [201] + [409] * 9, [r.text for r in responses]
     created = next(r.json()["id"] for r in responses if r.status_code == 201)
     assert {r.json()["existing_id"] for r in responses if r.status_code == 409} == {created}
+
+
+async def test_racing_tier_table_writers_with_one_etag_only_one_wins(
+    server: str, app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    admin = await make_key(app)
+    tag = (await client.get("/v1/tiers", headers=admin)).headers["ETag"]
+    tables = [
+        {"tiers": [{"code": "standard", "name": f"Standard {i}", "threshold": "0", "rebate_rate": "0"}]}
+        for i in range(8)
+    ]
+    limits = httpx.Limits(max_connections=len(tables))
+    async with httpx.AsyncClient(base_url=server, headers=admin, timeout=60, limits=limits) as c:
+        responses = await asyncio.gather(
+            *(c.put("/v1/tiers", json=t, headers={"If-Match": tag}) for t in tables)
+        )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200] + [412] * 7, [r.text for r in responses]
+    winner = next(r for r in responses if r.status_code == 200)
+    assert (await client.get("/v1/tiers", headers=admin)).json() == winner.json()

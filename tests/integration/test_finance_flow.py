@@ -83,7 +83,7 @@ async def _settings(c: httpx.AsyncClient, warning: str, critical: str, target: s
         "liability_critical": critical,
         "liability_target": target,
     }
-    r = await c.put("/v1/points/settings", json=body)
+    r = await c.put("/v1/points/settings", json=body, headers={"If-Match": "*"})
     assert r.status_code == 200, r.text
 
 
@@ -200,7 +200,9 @@ async def _settings_in_process(client: httpx.AsyncClient, admin: dict[str, str])
         "liability_critical": "200000.00",
         "liability_target": "500.00",
     }
-    assert (await client.put("/v1/points/settings", json=body, headers=admin)).status_code == 200
+    assert (
+        await client.put("/v1/points/settings", json=body, headers={**admin, "If-Match": "*"})
+    ).status_code == 200
 
 
 async def test_crm_verify_exits_1_on_drift(app: FastAPI, client: httpx.AsyncClient, migrated: str) -> None:

@@ -93,6 +93,7 @@ class Customer(CustomerRecord, table=True):
         Index("ix_customer_email", "email"),
         Index("ix_customer_external_ref", "external_ref"),
         Index("ix_customer_tier", "tier"),
+        Index("ix_customer_updated_at_id", "updated_at", "id"),
     )
 
 
@@ -163,6 +164,9 @@ class CustomerPublic(CustomerBase):
     last_purchase_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    deleted_at: datetime | None = Field(
+        default=None, description="Set on members deleted since `updated_since` (sync lists only)."
+    )
 
 
 class CustomerPage(SQLModel):

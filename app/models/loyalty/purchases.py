@@ -24,6 +24,7 @@ class PurchaseRecord(SQLModel):
     external_id: str = Field(max_length=100)
     occurred_at: datetime = Field(sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)  # moves with each refund (incremental sync)
     phase: str = Field(max_length=16)
     x: Decimal = Field(sa_type=Basis)
     rebate_rate: Decimal = Field(sa_type=Basis)
@@ -52,6 +53,7 @@ class Purchase(PurchaseRecord, table=True):
         UniqueConstraint("store_id", "external_id"),
         Index("ix_purchase_customer_id_id", "customer_id", "id"),
         Index("ix_purchase_created_at", "created_at"),
+        Index("ix_purchase_updated_at_id", "updated_at", "id"),
     )
 
 
@@ -253,6 +255,7 @@ class TransactionPublic(QuotePublic):
     phase: Phase
     occurred_at: datetime = Field(description="When the sale happened, in UTC.")
     created_at: datetime
+    updated_at: datetime
     amount: Money
     balance_after: Money = Field(description="The member's balance right after this purchase was posted.")
     lifetime_after: Money = Field(

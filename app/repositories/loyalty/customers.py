@@ -31,6 +31,7 @@ from app.models.loyalty.customers import CustomerRecord
 from app.models.loyalty.ledger import EntryKind
 from app.repositories import tables
 from app.repositories.loyalty.catalogue import catalogue_version_query
+from app.repositories.sync import ChangedSince
 
 t, p = tables.customer, tables.purchase
 
@@ -131,10 +132,17 @@ def _escape_like(text: str) -> str:
 
 
 async def search(
-    session: AsyncSession, filters: SearchFilters, limit: int, after_id: str | None
+    session: AsyncSession,
+    filters: SearchFilters,
+    limit: int,
+    after_id: str | None,
+    changed: ChangedSince | None = None,
 ) -> Sequence[CustomerRecord]:
-    """Newest first; keyset pagination on the time-ordered id."""
-    query = select(t).where(t.c.deleted_at.is_(None)).order_by(t.c.id.desc()).limit(limit)
+    """Newest first, keyset on the time-ordered id; or, to sync, every change (deletions too)."""
+    if changed is not None:
+        query = changed.apply(select(t).limit(limit), t.c.updated_at, t.c.id)
+    else:
+        query = select(t).where(t.c.deleted_at.is_(None)).order_by(t.c.id.desc()).limit(limit)
     if after_id:
         query = query.where(t.c.id < after_id)
     if filters.q:

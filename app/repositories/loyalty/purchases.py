@@ -10,6 +10,7 @@ from app.models import Refund
 from app.models.loyalty.purchases import PurchaseLineRecord, PurchaseRecord, RefundRecord
 from app.repositories import tables
 from app.repositories.dialect import insert_ignore
+from app.repositories.sync import ChangedSince
 
 p, pl, r = tables.purchase, tables.purchase_line, tables.refund
 
@@ -48,9 +49,19 @@ async def lines_of(session: AsyncSession, purchase_ids: Sequence[str]) -> dict[s
 
 
 async def page(
-    session: AsyncSession, *, customer_id: str | None, store_id: str | None, limit: int, after_id: str | None
+    session: AsyncSession,
+    *,
+    customer_id: str | None,
+    store_id: str | None,
+    limit: int,
+    after_id: str | None,
+    changed: ChangedSince | None = None,
 ) -> Sequence[PurchaseRecord]:
-    query = select(p).order_by(p.c.id.desc()).limit(limit)
+    """Newest first, or (to sync) oldest change first from `changed.since`."""
+    if changed is not None:
+        query = changed.apply(select(p).limit(limit), p.c.updated_at, p.c.id)
+    else:
+        query = select(p).order_by(p.c.id.desc()).limit(limit)
     if customer_id:
         query = query.where(p.c.customer_id == customer_id)
     if store_id:

@@ -35,6 +35,7 @@ from app.models.loyalty.catalogue_history import CatalogueChangePublic, Catalogu
 from app.repositories.loyalty import catalogue as repo
 from app.repositories.loyalty import customers as customers_repo
 from app.repositories.loyalty.catalogue import SETTINGS_ID
+from app.services.conditional import check_if_match
 from app.services.loyalty.rules import to_domain
 from app.services.pagination import decode_cursor, encode_cursor
 
@@ -77,16 +78,22 @@ async def _record(
 
 
 async def replace_tier_table(
-    session: AsyncSession, body: TierTableIn, now: datetime, api_key_id: str | None = None
+    session: AsyncSession,
+    body: TierTableIn,
+    if_match: str | None,
+    now: datetime,
+    api_key_id: str | None = None,
 ) -> TierTable:
     """Validate and replace the whole table, then re-grade every member against it.
 
     Holds the rules exclusively (see `services.loyalty.rules`): no purchase is settled with
-    the old table after the members are re-graded, and concurrent replacements queue.
+    the old table after the members are re-graded, and concurrent replacements queue, so two
+    editors holding the same `If-Match` cannot both win.
     """
     ladder = [TierRule(t.code, t.threshold, t.rebate_rate) for t in body.tiers]
     validate_tier_table(ladder)
     await repo.hold_rules(session, exclusive=True)
+    check_if_match(await get_tier_table(session), if_match, required=True)
     known = {s.code for s in await repo.list_service_types(session)}
     problems = [
         FieldProblem(f"tiers[{i}].allowed_services", f"unknown service type {code!r}")
@@ -222,13 +229,19 @@ async def get_points_settings(session: AsyncSession) -> PointsSettingsPublic:
 
 
 async def replace_points_settings(
-    session: AsyncSession, body: PointsSettingsIn, api_key_id: str | None, now: datetime
+    session: AsyncSession,
+    body: PointsSettingsIn,
+    api_key_id: str | None,
+    now: datetime,
+    if_match: str | None,
 ) -> PointsSettingsPublic:
     """Replace all settings; the change is logged. A new X applies to purchases posted after it."""
     row = PointsSettingsRow(id=SETTINGS_ID, **body.model_dump(), updated_at=now)
     validate_settings(to_domain(row))
     await repo.hold_rules(session, exclusive=True)
     current = await repo.get_settings_for_update(session)
+    if current is not None:
+        check_if_match(_settings_public(current), if_match, required=True)
     before = (
         PointsSettingsIn.model_validate(
             current.model_dump(exclude={"id", "updated_at", "catalogue_version"})

@@ -22,11 +22,13 @@ from app.models.loyalty.customers import (
 )
 from app.repositories.loyalty import customers as repo
 from app.repositories.loyalty.customers import SearchFilters
+from app.repositories.sync import ChangedSince
+from app.services.conditional import check_if_match
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.access import check_changes, check_sees
 from app.services.loyalty.rules import hold_rules
 from app.services.loyalty.stores import require_store
-from app.services.pagination import decode_cursor, encode_cursor
+from app.services.pagination import decode_cursor, decode_sync_cursor, encode_cursor, sync_cursor
 
 _PHONE_NOISE = re.compile(r"[\s()\-]")
 _PHONE_LIKE = re.compile(r"\+?[0-9 ()\-]{3,31}")
@@ -126,10 +128,12 @@ async def update_customer(
     *,
     allow_duplicate: bool,
     now: datetime,
+    if_match: str | None = None,
 ) -> CustomerPublic:
     """Apply only the fields the caller sent; server-kept figures cannot be set."""
     member = await _found(session, principal, customer_id, for_update=True)
     await check_changes(session, principal, member)
+    check_if_match(to_public(member, now), if_match, required=False)
     values = _normalized(body.model_dump(exclude_unset=True))
     for field in _REQUIRED & values.keys():
         if values[field] is None:
@@ -147,11 +151,12 @@ async def update_customer(
 
 
 async def delete_customer(
-    session: AsyncSession, principal: Principal, customer_id: str, now: datetime
+    session: AsyncSession, principal: Principal, customer_id: str, now: datetime, if_match: str | None = None
 ) -> None:
     """Soft delete: the member disappears from the API; its ledger and purchases stay for audit."""
     member = await _found(session, principal, customer_id, for_update=True)
     await check_changes(session, principal, member)
+    check_if_match(to_public(member, now), if_match, required=False)
     await repo.update_fields(session, customer_id, {"deleted_at": now, "updated_at": now})
 
 
@@ -162,13 +167,23 @@ async def search_customers(
     limit: int,
     cursor: str | None,
     now: datetime,
+    updated_since: datetime | None = None,
 ) -> CustomerPage:
-    """Members matching the filters among those the caller may see."""
-    after = decode_cursor(cursor)
+    """Members the caller may see matching the filters, newest first; with `updated_since`,
+    every change (deletions too), oldest change first."""
     filters = replace(filters, visible_to_store=principal.store_id)
     if filters.q and _PHONE_LIKE.fullmatch(filters.q):
         filters = replace(filters, q=normalize_phone(filters.q))
-    found = await repo.search(session, filters, limit + 1, after)
+    if updated_since is not None:
+        changed = ChangedSince(updated_since, decode_sync_cursor(cursor))
+        found = await repo.search(session, filters, limit + 1, None, changed)
+        page = found[:limit]
+        more = len(found) > limit
+        return CustomerPage(
+            items=[to_public(m, now) for m in page],
+            next_cursor=sync_cursor(page[-1].updated_at, page[-1].id) if more else None,
+        )
+    found = await repo.search(session, filters, limit + 1, decode_cursor(cursor))
     page = found[:limit]
     return CustomerPage(
         items=[to_public(m, now) for m in page],

@@ -113,16 +113,26 @@ async def get_tier_status(session: AsyncSession, principal: Principal, customer_
 
 
 async def get_ledger(
-    session: AsyncSession, principal: Principal, customer_id: str, limit: int, cursor: str | None
+    session: AsyncSession,
+    principal: Principal,
+    customer_id: str,
+    limit: int,
+    cursor: str | None,
+    updated_since: datetime | None = None,
 ) -> LedgerPage:
+    """Newest first; with `updated_since`, entries written since then in the order written."""
     member = await customers_repo.get(session, customer_id)
     if member is None:
         raise NotFound(f"no member {customer_id}")
     await check_sees(session, principal, member)
-    before = decode_cursor(cursor)
-    if before is not None and not before.isdigit():
+    position = decode_cursor(cursor)
+    if position is not None and not position.isdigit():
         raise InvalidInput.at("cursor", "not a cursor this API returned")
-    entries = await ledger_repo.page(session, customer_id, limit + 1, int(before) if before else None)
+    at = int(position) if position else None
+    if updated_since is not None:
+        entries = await ledger_repo.page_since(session, customer_id, updated_since, limit + 1, at)
+    else:
+        entries = await ledger_repo.page(session, customer_id, limit + 1, at)
     items = [LedgerEntryPublic.model_validate(e, from_attributes=True) for e in entries[:limit]]
     more = len(entries) > limit
     return LedgerPage(items=items, next_cursor=encode_cursor(str(items[-1].entry_no)) if more else None)

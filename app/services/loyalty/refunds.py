@@ -113,6 +113,7 @@ async def refund_purchase(
     purchase_tally = {
         "refunded_amount": purchase.refunded_amount + r.amount,
         "reversed_points": purchase.reversed_points + r.points,
+        "updated_at": now,
     }
     await purchases_repo.record_refund(session, refund, purchase_tally, tallies)
     return refund_public(refund)

@@ -32,6 +32,7 @@ from app.models.loyalty.purchases import (
     TransactionPublic,
 )
 from app.repositories.loyalty import purchases as purchases_repo
+from app.repositories.sync import ChangedSince
 from app.services.finance.expiry import due_points, expire_locked
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.access import seen_purchase
@@ -40,7 +41,7 @@ from app.services.loyalty.points import check_balance, get_member
 from app.services.loyalty.refund_reads import refunds_of
 from app.services.loyalty.rules import Rules
 from app.services.loyalty.stores import require_store
-from app.services.pagination import decode_cursor, encode_cursor
+from app.services.pagination import decode_cursor, decode_sync_cursor, encode_cursor, sync_cursor
 
 
 async def _member(
@@ -186,6 +187,7 @@ async def post_purchase(
         "external_id": body.external_id,
         "occurred_at": occurred_at,
         "created_at": now,
+        "updated_at": now,
         "phase": member.phase,
         "x": s.x,
         "rebate_rate": s.rebate_rate,
@@ -277,21 +279,31 @@ async def list_transactions(
     store_id: str | None,
     limit: int,
     cursor: str | None,
+    updated_since: datetime | None = None,
 ) -> TransactionPage:
-    """Newest first; a store-bound key lists only its store's (another store's filter finds none)."""
-    after = decode_cursor(cursor)
+    """Newest first; with `updated_since`, posted or refunded since then, oldest change first.
+
+    A store-bound key lists only its store's (another store's filter finds none)."""
     if principal.store_id is not None:
         if store_id not in (None, principal.store_id):
             return TransactionPage(items=[], next_cursor=None)
         store_id = principal.store_id
+    changed = ChangedSince(updated_since, decode_sync_cursor(cursor)) if updated_since else None
     found = await purchases_repo.page(
-        session, customer_id=customer_id, store_id=store_id, limit=limit + 1, after_id=after
+        session,
+        customer_id=customer_id,
+        store_id=store_id,
+        limit=limit + 1,
+        after_id=None if changed else decode_cursor(cursor),
+        changed=changed,
     )
     page = list(found[:limit])
     ids = [p.id for p in page]
     lines = await purchases_repo.lines_of(session, ids) if page else {}
     refunds = await refunds_of(session, ids) if page else {}
     items = [_public(p.model_dump(), [ln.model_dump() for ln in lines[p.id]], refunds[p.id]) for p in page]
-    return TransactionPage(
-        items=items, next_cursor=encode_cursor(page[-1].id) if len(found) > limit else None
-    )
+    next_cursor = None
+    if len(found) > limit:
+        last = page[-1]
+        next_cursor = sync_cursor(last.updated_at, last.id) if changed else encode_cursor(last.id)
+    return TransactionPage(items=items, next_cursor=next_cursor)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from app.api.conditional import NOT_MODIFIED, IfMatch, IfNoneMatch, respond, set_etag, tagged
 from app.api.deps import (
     AllowDuplicate,
     Cursor,
@@ -17,6 +18,7 @@ from app.api.deps import (
     UoW,
     create_once,
 )
+from app.api.sync import UpdatedSince
 from app.domain.loyalty.points_settings import Phase
 from app.errors import problems
 from app.models.base import utcnow
@@ -68,8 +70,13 @@ async def list_customers(
     store_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
+    updated_since: UpdatedSince = None,
 ) -> CustomerPage:
-    """Search members, newest first, with cursor pagination."""
+    """Search members, newest first, with cursor pagination.
+
+    With `updated_since`: members changed since then, deleted ones included (`deleted_at`
+    set), oldest change first.
+    """
     filters = SearchFilters(
         q=q,
         tier=tier,
@@ -78,37 +85,58 @@ async def list_customers(
         sales_rep=sales_rep,
         store_id=store_id,
     )
-    return await uow.read(lambda s: service.search_customers(s, principal, filters, limit, cursor, utcnow()))
+    return await uow.read(
+        lambda s: service.search_customers(s, principal, filters, limit, cursor, utcnow(), updated_since)
+    )
 
 
-@router.get("/{customer_id}", response_model=CustomerPublic, responses=problems(401, 403, 404, 422, 503))
-async def get_customer(customer_id: CustomerId, principal: MembersRead, uow: UoW) -> CustomerPublic:
-    """One member with its tier, phase and lifecycle stage."""
-    return await uow.read(lambda s: service.get_customer(s, principal, customer_id, utcnow()))
+@router.get(
+    "/{customer_id}",
+    response_model=CustomerPublic,
+    responses={**tagged(), **NOT_MODIFIED, **problems(401, 403, 404, 422, 503)},
+)
+async def get_customer(
+    customer_id: CustomerId,
+    principal: MembersRead,
+    uow: UoW,
+    response: Response,
+    if_none_match: IfNoneMatch = None,
+) -> Any:
+    """One member with its tier, phase and lifecycle stage, and its ETag."""
+    member = await uow.read(lambda s: service.get_customer(s, principal, customer_id, utcnow()))
+    return respond(response, member, if_none_match)
 
 
 @router.patch(
     "/{customer_id}",
     response_model=CustomerPublic,
-    responses=problems(401, 403, 404, 409, 413, 415, 422, 503),
+    responses={**tagged(), **problems(401, 403, 404, 409, 412, 413, 415, 422, 503)},
 )
 async def update_customer(
     customer_id: CustomerId,
     body: CustomerUpdate,
     principal: MembersWrite,
     uow: UoW,
+    response: Response,
     allow_duplicate: AllowDuplicate = False,
-) -> CustomerPublic:
-    """Change only the fields sent; balances, tier and history are never set by hand."""
-    return await uow.run(
+    if_match: IfMatch = None,
+) -> Any:
+    """Change only the fields sent; balances, tier and history are never set by hand.
+
+    With `If-Match`, only if the member is still the version read (412 otherwise).
+    """
+    member = await uow.run(
         lambda s: service.update_customer(
-            s, principal, customer_id, body, allow_duplicate=allow_duplicate, now=utcnow()
+            s, principal, customer_id, body, allow_duplicate=allow_duplicate, now=utcnow(), if_match=if_match
         )
     )
+    return set_etag(response, member)
 
 
-@router.delete("/{customer_id}", status_code=204, responses=problems(401, 403, 404, 422, 503))
-async def delete_customer(customer_id: CustomerId, principal: MembersWrite, uow: UoW) -> Response:
+@router.delete("/{customer_id}", status_code=204, responses=problems(401, 403, 404, 412, 422, 503))
+async def delete_customer(
+    customer_id: CustomerId, principal: MembersWrite, uow: UoW, if_match: IfMatch = None
+) -> Response:
     """Soft delete: the member leaves the API; its purchases and ledger stay for audit."""
-    await uow.run(lambda s: service.delete_customer(s, principal, customer_id, utcnow()))
+    await uow.run(lambda s: service.delete_customer(s, principal, customer_id, utcnow(), if_match))
     return Response(status_code=204)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from app.api.deps import Cursor, IdempotencyKey, Limit, MembersRead, TransactionsWrite, UoW, create_once
+from app.api.sync import UpdatedSince
 from app.errors import problems
 from app.models.base import utcnow
 from app.models.loyalty.purchases import (
@@ -71,11 +72,21 @@ async def list_transactions(
     store_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
+    updated_since: UpdatedSince = None,
 ) -> TransactionPage:
-    """Posted purchases, newest first, optionally of one member or store (a store-bound key: its own)."""
+    """Posted purchases, newest first, optionally of one member or store.
+
+    With `updated_since`: purchases posted or refunded since then, oldest change first.
+    """
     return await uow.read(
         lambda s: service.list_transactions(
-            s, principal, customer_id=customer_id, store_id=store_id, limit=limit, cursor=cursor
+            s,
+            principal,
+            customer_id=customer_id,
+            store_id=store_id,
+            limit=limit,
+            cursor=cursor,
+            updated_since=updated_since,
         )
     )
 
