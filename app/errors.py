@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.domain.crm import errors as _crm_errors  # noqa: F401  (its codes belong in CODE_DESCRIPTION)
 from app.domain.errors import DomainError, FieldProblem, error_codes
 
 log = logging.getLogger("app.errors")
