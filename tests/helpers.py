@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from app.domain.crm.vin import check_digit
+
 _receipts = itertools.count(1)
 
 
@@ -76,3 +78,9 @@ async def ledger_matches_totals(client: httpx.AsyncClient, headers: dict[str, st
         (Decimal(e["consumption_points"]) for e in entries), Decimal(0)
     )
     assert [e["entry_no"] for e in entries] == list(range(len(entries), 0, -1))
+
+
+def vin(serial: int) -> str:
+    """A valid VIN (check digit at position 9) for a serial number below one million."""
+    body = f"1M8GDM9A0KP{serial:06d}"
+    return body[:8] + check_digit(body) + body[9:]

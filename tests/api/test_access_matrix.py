@@ -3,7 +3,8 @@
 Callers: an unrestricted admin; an admin bound to dealer-01; a dealer-01 POS key
 (transactions:write); an unrestricted members:read key; a dealer-02 key with every
 non-admin scope; a revoked admin key; a member token of member A. The objects acted on
-belong to dealer-01 (member A, its purchase P), so dealer-02 must not see them.
+belong to dealer-01 (member A, its purchase P, its vehicle, its ticket and task; company
+member C and its contacts), so dealer-02 must not see them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from app.models.integration.api_keys import Scope
 from app.settings import Settings
 from app.worker.runner import Worker
 from tests.conftest import make_key
-from tests.helpers import line, new_member, post, purchase
+from tests.helpers import line, new_member, post, purchase, vin
 
 CALLERS = ["admin", "store_admin", "pos", "reader", "other_store", "revoked", "member_token"]
 
@@ -36,6 +37,10 @@ class World:
     settlement: str
     vouchers: list[str]
     redemption: str
+    vehicle: str
+    ticket: str
+    task: str
+    company: str
     n: int = 0
 
     @property
@@ -53,7 +58,16 @@ Prepare = Callable[[World], Awaitable[tuple[str, Any] | tuple[str, Any, dict[str
 def fixed(path: str, body: Any = None) -> Prepare:
     async def prepare(w: World) -> tuple[str, Any]:
         return path.format(
-            m=w.member, p=w.purchase, a=w.alert, s=w.settlement, v=w.vouchers, r=w.redemption
+            m=w.member,
+            p=w.purchase,
+            a=w.alert,
+            s=w.settlement,
+            v=w.vouchers,
+            r=w.redemption,
+            veh=w.vehicle,
+            t=w.ticket,
+            task=w.task,
+            c=w.company,
         ), body
 
     return prepare
@@ -94,6 +108,11 @@ async def _new_store(w: World) -> tuple[str, Any]:
     return "/v1/stores", {"code": w.fresh("shop"), "name": "New shop"}
 
 
+async def _new_vehicle(w: World) -> tuple[str, Any]:
+    plate = w.fresh("P")
+    return f"/v1/customers/{w.member}/vehicles", {"vin": vin(w.n + 100), "plate": plate}
+
+
 async def _current(w: World, path: str) -> tuple[str, Any, dict[str, str]]:
     """The current representation, to PUT back with its ETag as `If-Match`."""
     current = await w.client.get(path, headers=w.admin)
@@ -108,6 +127,8 @@ ADJUSTMENT = {"points": "1.00", "reason": "r"}
 PARTIAL_REFUND = {"lines": [{"line_no": 1, "amount": "1.00"}]}
 STORE_KEY = {"name": "k", "scopes": ["members:read"], "store_id": "dealer-01"}
 QUOTE = purchase("{m}", line("parts", "1.00"))
+TICKET = {"customer_id": "{m}", "kind": "feedback", "subject": "s", "store_id": "dealer-01"}
+ACTIVITY = {"type": "call", "channel": "phone", "subject": "s"}
 
 # operation: method, what to call, expected status per caller in CALLERS order:
 #            admin store_admin pos reader other_store revoked member_token
@@ -159,6 +180,10 @@ MATRIX: dict[str, tuple[str, Prepare, tuple[int, ...]]] = {
     "replace_points_settings": ("PUT", lambda w: _current(w, "/v1/points/settings"),
         (200, 403, 403, 403, 403, 401, 404)),
     "list_points_settings_changes": ("GET", fixed("/v1/points/settings/history"),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "list_tier_table_changes": ("GET", fixed("/v1/tiers/history"),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "list_service_type_changes": ("GET", fixed("/v1/service-types/history"),
         (200, 403, 403, 403, 403, 401, 404)),
     "list_stores": ("GET", fixed("/v1/stores"),
         (200, 200, 403, 200, 200, 401, 404)),
@@ -218,6 +243,50 @@ MATRIX: dict[str, tuple[str, Prepare, tuple[int, ...]]] = {
         (200, 403, 403, 403, 403, 401, 404)),
     "get_liability_report": ("GET", fixed("/v1/reports/liability"),
         (200, 403, 403, 403, 403, 401, 404)),
+    "create_vehicle": ("POST", _new_vehicle,
+        (201, 201, 403, 403, 404, 401, 404)),
+    "list_vehicles": ("GET", fixed("/v1/customers/{m}/vehicles"),
+        (200, 200, 403, 200, 404, 401, 404)),
+    "find_vehicles": ("GET", fixed("/v1/vehicles?plate=M-1"),
+        (200, 200, 403, 200, 200, 401, 404)),
+    "get_vehicle": ("GET", fixed("/v1/vehicles/{veh}"),
+        (200, 200, 403, 200, 404, 401, 404)),
+    "update_vehicle": ("PATCH", fixed("/v1/vehicles/{veh}", {"make": "VW"}),
+        (200, 200, 403, 403, 404, 401, 404)),
+    "record_mileage": ("POST", fixed("/v1/vehicles/{veh}/mileage", {"reading_km": 9000}),
+        (201, 201, 403, 403, 404, 401, 404)),
+    "list_mileage": ("GET", fixed("/v1/vehicles/{veh}/mileage"),
+        (200, 200, 403, 200, 404, 401, 404)),
+    "list_allowed_services": ("GET", fixed("/v1/customers/{m}/services"),
+        (200, 200, 403, 200, 404, 401, 404)),
+    "record_maintenance": ("POST", fixed("/v1/customers/{m}/maintenance", {"service_type": "maintenance"}),
+        (201, 201, 403, 403, 404, 401, 404)),
+    "list_maintenance": ("GET", fixed("/v1/customers/{m}/maintenance"),
+        (200, 200, 403, 200, 404, 401, 404)),
+    "create_contact": ("POST", fixed("/v1/customers/{c}/contacts", {"name": "Wang"}),
+        (201, 201, 403, 403, 404, 401, 404)),
+    "list_contacts": ("GET", fixed("/v1/customers/{c}/contacts"),
+        (200, 200, 403, 200, 404, 401, 404)),
+    "create_activity": ("POST", fixed("/v1/customers/{m}/activities", ACTIVITY),
+        (201, 201, 403, 403, 404, 401, 404)),
+    "list_activities": ("GET", fixed("/v1/customers/{m}/activities"),
+        (200, 200, 403, 200, 404, 401, 404)),
+    "create_ticket": ("POST", fixed("/v1/tickets", TICKET),
+        (201, 201, 403, 403, 403, 401, 404)),
+    "list_tickets": ("GET", fixed("/v1/tickets"),
+        (200, 200, 403, 200, 200, 401, 404)),
+    "get_ticket": ("GET", fixed("/v1/tickets/{t}"),
+        (200, 200, 403, 200, 404, 401, 404)),
+    "update_ticket": ("PATCH", fixed("/v1/tickets/{t}", {"assignee": "li.wei"}),
+        (200, 200, 403, 403, 404, 401, 404)),
+    "create_task": ("POST", fixed("/v1/tickets/{t}/tasks", {"title": "call back"}),
+        (201, 201, 403, 403, 404, 401, 404)),
+    "list_tasks": ("GET", fixed("/v1/tickets/{t}/tasks"),
+        (200, 200, 403, 200, 404, 401, 404)),
+    "update_task": ("PATCH", fixed("/v1/tickets/{t}/tasks/{task}", {"done": True}),
+        (200, 200, 403, 403, 404, 401, 404)),
+    "list_reminders": ("GET", fixed("/v1/reminders"),
+        (200, 200, 403, 200, 200, 401, 404)),
 }  # fmt: skip
 
 
@@ -259,6 +328,7 @@ async def _world(client: httpx.AsyncClient, app: FastAPI) -> World:
     ).json()
     assert (await client.delete(f"/v1/api-keys/{revoked_key['id']}", headers=admin)).status_code == 200
     token = (await client.post(f"/v1/customers/{member['id']}/tokens", json={}, headers=admin)).json()
+    crm = await _crm_objects(client, admin, member["id"])
     every = [Scope.members_read, Scope.members_write, Scope.transactions_write, Scope.points_write]
     keys = {
         "admin": admin,
@@ -278,7 +348,26 @@ async def _world(client: httpx.AsyncClient, app: FastAPI) -> World:
         settled.json()["id"],
         vouchers,
         redeemed.json()["entry"]["id"],
+        *crm,
     )
+
+
+async def _crm_objects(client: httpx.AsyncClient, admin: dict[str, str], member: str) -> tuple[str, ...]:
+    """Member A's vehicle, ticket (at dealer-01) and its task; a dealer-01 company with a contact."""
+    vehicle = await client.post(
+        f"/v1/customers/{member}/vehicles", json={"vin": vin(1), "plate": "M-1"}, headers=admin
+    )
+    ticket = await client.post(
+        "/v1/tickets",
+        json={"customer_id": member, "kind": "complaint", "subject": "s", "store_id": "dealer-01"},
+        headers=admin,
+    )
+    task = await client.post(f"/v1/tickets/{ticket.json()['id']}/tasks", json={"title": "t"}, headers=admin)
+    company = await new_member(client, admin, name="Fleet Co", kind="company", store_id="dealer-01")
+    contact = await client.post(f"/v1/customers/{company['id']}/contacts", json={"name": "Li"}, headers=admin)
+    for made in (vehicle, ticket, task, contact):
+        assert made.status_code == 201, made.text
+    return vehicle.json()["id"], ticket.json()["id"], task.json()["id"], company["id"]
 
 
 def _filled(body: Any, member: str) -> Any:
@@ -299,6 +388,8 @@ async def test_authorization_matrix(client: httpx.AsyncClient, app: FastAPI, cal
         headers = {**world.keys[caller], **(extra[0] if extra else {})}
         if name == "quote_transaction":
             body = {**_filled(body, world.member), "external_id": world.fresh("Q")}
+        elif name == "create_ticket":
+            body = _filled(body, world.member)
         response = await client.request(method, path, json=body, headers=headers)
         if response.status_code != expected[column]:
             wrong.append(

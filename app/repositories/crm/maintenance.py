@@ -7,15 +7,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.crm.reminders import LastMaintenance
 from app.repositories import tables
+from app.repositories.crm import seen
 
 m = tables.maintenance_record
 
 
-async def latest_per_type(session: AsyncSession, service_types: list[str]) -> list[LastMaintenance]:
-    """The latest record (by date, then id) of each (member, vehicle, service type) of live members."""
+async def latest_per_type(
+    session: AsyncSession, service_types: list[str], store_id: str | None = None
+) -> list[LastMaintenance]:
+    """The latest record (by date, then id) of each (member, vehicle, service type) of live members.
+
+    With `store_id`, only members that store sees (`seen.member_ids`).
+    """
     if not service_types:
         return []
-    c = tables.customer
     ranked = (
         select(
             m,
@@ -26,8 +31,7 @@ async def latest_per_type(session: AsyncSession, service_types: list[str]) -> li
             )
             .label("rank"),
         )
-        .join(c, c.c.id == m.c.customer_id)
-        .where(c.c.deleted_at.is_(None), m.c.service_type.in_(service_types))
+        .where(m.c.customer_id.in_(seen.member_ids(store_id)), m.c.service_type.in_(service_types))
         .subquery()
     )
     rows = await session.execute(select(ranked).where(ranked.c.rank == 1))

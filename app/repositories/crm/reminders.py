@@ -1,4 +1,8 @@
-"""The few columns reminders are computed from."""
+"""The few columns reminders are computed from, for the members a caller sees.
+
+`store_id` limits each query to the members a store-bound key sees (`seen.member_ids`); None
+means every live member (an unrestricted key, the worker).
+"""
 
 from __future__ import annotations
 
@@ -9,38 +13,40 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Vehicle
 from app.repositories import tables
+from app.repositories.crm import seen
 
 c = tables.customer
 
 
-async def birthdays(session: AsyncSession, months: frozenset[int]) -> list[tuple[str, str, date]]:
+async def birthdays(
+    session: AsyncSession, months: frozenset[int], store_id: str | None = None
+) -> list[tuple[str, str, date]]:
     """(id, name, birthday) of live members born in one of `months`."""
     query = select(c.c.id, c.c.name, c.c.birthday).where(
-        c.c.deleted_at.is_(None), extract("month", c.c.birthday).in_(sorted(months))
+        c.c.id.in_(seen.member_ids(store_id)), extract("month", c.c.birthday).in_(sorted(months))
     )
     return [(r.id, r.name, r.birthday) for r in await session.execute(query)]
 
 
 async def contact_birthdays(
-    session: AsyncSession, months: frozenset[int]
+    session: AsyncSession, months: frozenset[int], store_id: str | None = None
 ) -> list[tuple[str, str, str, date]]:
     """(contact id, member id, name, birthday) of contacts of live members born in one of `months`."""
     k = tables.contact
-    query = (
-        select(k.c.id, k.c.customer_id, k.c.name, k.c.birthday)
-        .join(c, c.c.id == k.c.customer_id)
-        .where(c.c.deleted_at.is_(None), extract("month", k.c.birthday).in_(sorted(months)))
+    query = select(k.c.id, k.c.customer_id, k.c.name, k.c.birthday).where(
+        k.c.customer_id.in_(seen.member_ids(store_id)), extract("month", k.c.birthday).in_(sorted(months))
     )
     return [(r.id, r.customer_id, r.name, r.birthday) for r in await session.execute(query)]
 
 
-async def purchases(session: AsyncSession, months: frozenset[int]) -> list[Vehicle]:
+async def purchases(
+    session: AsyncSession, months: frozenset[int], store_id: str | None = None
+) -> list[Vehicle]:
     """Vehicles of live members bought in one of `months` (any year)."""
     v = tables.vehicle
-    query = (
-        select(v)
-        .join(c, c.c.id == v.c.customer_id)
-        .where(c.c.deleted_at.is_(None), extract("month", v.c.purchase_date).in_(sorted(months)))
+    query = select(v).where(
+        v.c.customer_id.in_(seen.member_ids(store_id)),
+        extract("month", v.c.purchase_date).in_(sorted(months)),
     )
     return [Vehicle.model_validate(r._mapping) for r in await session.execute(query)]
 
@@ -53,12 +59,12 @@ async def odometers(session: AsyncSession, vehicle_ids: set[str]) -> dict[str, i
     return {r.id: r.odometer_km for r in await session.execute(query)}
 
 
-async def follow_ups(session: AsyncSession, first: date, last: date) -> list[tuple[str, str, str, date]]:
+async def follow_ups(
+    session: AsyncSession, first: date, last: date, store_id: str | None = None
+) -> list[tuple[str, str, str, date]]:
     """Activities of live members with a follow-up date in [first, last]."""
     a = tables.activity
-    query = (
-        select(a.c.id, a.c.customer_id, a.c.subject, a.c.follow_up_on)
-        .join(c, c.c.id == a.c.customer_id)
-        .where(c.c.deleted_at.is_(None), a.c.follow_up_on.between(first, last))
+    query = select(a.c.id, a.c.customer_id, a.c.subject, a.c.follow_up_on).where(
+        a.c.customer_id.in_(seen.member_ids(store_id)), a.c.follow_up_on.between(first, last)
     )
     return [(r.id, r.customer_id, r.subject, r.follow_up_on) for r in await session.execute(query)]

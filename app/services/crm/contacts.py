@@ -1,4 +1,9 @@
-"""Contacts of company members, and contact activities (calls, visits, messages) with any member."""
+"""Contacts of company members, and contact activities (calls, visits, messages) with any member.
+
+A contact is the company's own data: a store-bound key adds contacts only to its store's
+members (403 for a member it only sold to). An activity is a record of the store's contact
+with the member: it logs and reads them for every member it sees. Any other member is a 404.
+"""
 
 from __future__ import annotations
 
@@ -21,17 +26,18 @@ from app.models.loyalty.customers import Kind
 from app.repositories import tables
 from app.repositories.crm import contacts as repo
 from app.repositories.crm import rows
-from app.services.crm.members import require_member
+from app.services.crm.members import changed_member, seen_member
 from app.services.crm.pages import split
+from app.services.integration.api_keys import Principal
 from app.services.loyalty.customers import normalize_phone
 from app.services.pagination import decode_cursor, encode_cursor
 
 
 async def create_contact(
-    session: AsyncSession, customer_id: str, body: ContactCreate, now: datetime
+    session: AsyncSession, principal: Principal, customer_id: str, body: ContactCreate, now: datetime
 ) -> ContactPublic:
     """Add a contact person to a company member (409 `not_a_company` for a person)."""
-    member = await require_member(session, customer_id)
+    member = await changed_member(session, principal, customer_id)
     if member.kind != Kind.company:
         raise NotACompany(f"member {customer_id} is a {member.kind}; only company members have contacts")
     values = body.model_dump()
@@ -49,9 +55,9 @@ async def create_contact(
 
 
 async def list_contacts(
-    session: AsyncSession, customer_id: str, limit: int, cursor: str | None
+    session: AsyncSession, principal: Principal, customer_id: str, limit: int, cursor: str | None
 ) -> ContactPage:
-    await require_member(session, customer_id)
+    await seen_member(session, principal, customer_id)
     t = tables.contact
     found = await rows.page(
         session, t, Contact, [t.c.customer_id == customer_id], limit + 1, decode_cursor(cursor)
@@ -64,10 +70,10 @@ async def list_contacts(
 
 
 async def create_activity(
-    session: AsyncSession, customer_id: str, body: ActivityCreate, now: datetime
+    session: AsyncSession, principal: Principal, customer_id: str, body: ActivityCreate, now: datetime
 ) -> ActivityPublic:
     """Log a contact with the member; a `follow_up_on` date makes it a reminder."""
-    await require_member(session, customer_id)
+    await seen_member(session, principal, customer_id)
     values = body.model_dump()
     values.update(
         id=new_id("act"),
@@ -80,9 +86,9 @@ async def create_activity(
 
 
 async def list_activities(
-    session: AsyncSession, customer_id: str, limit: int, cursor: str | None
+    session: AsyncSession, principal: Principal, customer_id: str, limit: int, cursor: str | None
 ) -> ActivityPage:
-    await require_member(session, customer_id)
+    await seen_member(session, principal, customer_id)
     t = tables.activity
     found = await rows.page(
         session, t, Activity, [t.c.customer_id == customer_id], limit + 1, decode_cursor(cursor)

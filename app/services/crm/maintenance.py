@@ -2,7 +2,12 @@
 
 A service outside the tier is refused with 409 `service_not_allowed` unless an admin key
 overrides it with a reason (managers will, once staff roles exist); the override, its reason
-and the key are kept on the record.
+and the key are kept on the record. A store-bound admin is its store's administrator and
+overrides for the records of its store (the only store its records can name).
+
+A maintenance is a record of work done at a store, not a change to the member: a store-bound
+key records it for any member it sees, at its own store (an omitted `store_id` is its store,
+another is 403), and reads the member's whole service history, whichever store did the work.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from app.models.integration.api_keys import Scope
 from app.repositories import tables
 from app.repositories.crm import rows
 from app.services.crm.dates import happened_on
-from app.services.crm.members import require_member
+from app.services.crm.members import seen_member
 from app.services.crm.pages import split
 from app.services.crm.vehicles import advance_odometer, require_vehicle
 from app.services.integration.api_keys import Principal
@@ -34,9 +39,9 @@ from app.services.loyalty.rules import load_rules
 from app.services.pagination import decode_cursor, encode_cursor
 
 
-async def tier_services(session: AsyncSession, customer_id: str) -> TierServices:
+async def tier_services(session: AsyncSession, principal: Principal, customer_id: str) -> TierServices:
     """The services the member's current tier allows, with their names and maintenance intervals."""
-    member = await require_member(session, customer_id)
+    member = await seen_member(session, principal, customer_id)
     rules = await load_rules(session)
     tier = rules.tier(member.tier)
     items = [
@@ -51,16 +56,17 @@ async def record_maintenance(
     session: AsyncSession, principal: Principal, customer_id: str, body: MaintenanceCreate, now: datetime
 ) -> MaintenancePublic:
     """Record a maintenance of the member (and its vehicle), held to the tier's services."""
-    member = await require_member(session, customer_id)
+    member = await seen_member(session, principal, customer_id)
     performed_on = happened_on(body.performed_on, "performed_on", now)
     if body.store_id is not None:
         principal.check_store(body.store_id)
+    store_id = body.store_id or principal.store_id
     rules = await load_rules(session)
     if body.service_type not in rules.service_types:
         raise InvalidInput.at("service_type", f"unknown service type {body.service_type!r}")
     vehicle = None
     if body.vehicle_id is not None:
-        vehicle = await require_vehicle(session, body.vehicle_id, for_update=True)
+        vehicle = await require_vehicle(session, principal, body.vehicle_id, for_update=True)
         if vehicle.customer_id != member.id:
             raise InvalidInput.at("vehicle_id", f"vehicle {body.vehicle_id} is not this member's")
     tier = rules.tier(member.tier)
@@ -80,7 +86,7 @@ async def record_maintenance(
         performed_on=performed_on,
         mileage_km=body.mileage_km,
         notes=body.notes,
-        store_id=body.store_id,
+        store_id=store_id,
         tier=tier.code,
         override_reason=body.override_reason if overridden else None,
         override_by=principal.key_id if overridden else None,
@@ -94,9 +100,9 @@ async def record_maintenance(
 
 
 async def list_maintenance(
-    session: AsyncSession, customer_id: str, limit: int, cursor: str | None
+    session: AsyncSession, principal: Principal, customer_id: str, limit: int, cursor: str | None
 ) -> MaintenancePage:
-    await require_member(session, customer_id)
+    await seen_member(session, principal, customer_id)
     t = tables.maintenance_record
     found = await rows.page(
         session, t, MaintenanceRecord, [t.c.customer_id == customer_id], limit + 1, decode_cursor(cursor)

@@ -2,7 +2,8 @@
 
 `list_reminders` is what a worker calls to raise them as alerts: each carries a stable
 `key`, so raising only unseen keys raises each reminder once. The rules themselves live in
-`domain.crm.reminders`; `today` is the caller's (the API passes today's UTC date).
+`domain.crm.reminders`; `today` is the caller's (the API passes today's UTC date). A
+store-bound key gets the reminders of the members it sees (`store_id`); the worker, every one.
 """
 
 from __future__ import annotations
@@ -18,44 +19,57 @@ from app.models import ServiceType
 from app.models.crm.reminders import ReminderPage, ReminderPublic
 from app.repositories.crm import maintenance as maintenance_repo
 from app.repositories.crm import reminders as repo
+from app.services.integration.api_keys import Principal
 from app.services.loyalty.rules import load_rules
 from app.services.pagination import decode_cursor, encode_cursor
 
 MAX_DAYS = 366
 
 
-async def list_reminders(session: AsyncSession, today: date, days: int) -> list[Reminder]:
-    """Every reminder due from `today` to `today + days`, soonest first (overdue maintenance too)."""
+async def list_reminders(
+    session: AsyncSession, today: date, days: int, store_id: str | None = None
+) -> list[Reminder]:
+    """Every reminder due from `today` to `today + days`, soonest first (overdue maintenance too).
+
+    With `store_id`, only those of the members that store sees.
+    """
     found = [
-        *await _yearly(session, today, days),
-        *await _follow_ups(session, today, days),
-        *await _maintenance(session, today, days),
+        *await _yearly(session, today, days, store_id),
+        *await _follow_ups(session, today, days, store_id),
+        *await _maintenance(session, today, days, store_id),
     ]
     return rules.ordered([r for r in found if r is not None])
 
 
-async def _yearly(session: AsyncSession, today: date, days: int) -> list[Reminder | None]:
+async def _yearly(
+    session: AsyncSession, today: date, days: int, store_id: str | None
+) -> list[Reminder | None]:
     months = rules.months_in(today, days)
     found = [
-        rules.birthday(i, name, born, today, days) for i, name, born in await repo.birthdays(session, months)
+        rules.birthday(i, name, born, today, days)
+        for i, name, born in await repo.birthdays(session, months, store_id)
     ]
-    for contact_id, member_id, name, born in await repo.contact_birthdays(session, months):
+    for contact_id, member_id, name, born in await repo.contact_birthdays(session, months, store_id):
         found.append(rules.birthday(member_id, name, born, today, days, contact_id=contact_id))
-    for v in await repo.purchases(session, months):
+    for v in await repo.purchases(session, months, store_id):
         if v.purchase_date is not None:
             label = " ".join(p for p in (v.make, v.model, v.plate or v.vin) if p)
             found.append(rules.purchase_anniversary(v.customer_id, v.id, label, v.purchase_date, today, days))
     return found
 
 
-async def _follow_ups(session: AsyncSession, today: date, days: int) -> list[Reminder | None]:
-    due = await repo.follow_ups(session, today, rules.window_end(today, days))
+async def _follow_ups(
+    session: AsyncSession, today: date, days: int, store_id: str | None
+) -> list[Reminder | None]:
+    due = await repo.follow_ups(session, today, rules.window_end(today, days), store_id)
     return [rules.follow_up(a, member, subject, on, today, days) for a, member, subject, on in due]
 
 
-async def _maintenance(session: AsyncSession, today: date, days: int) -> list[Reminder | None]:
+async def _maintenance(
+    session: AsyncSession, today: date, days: int, store_id: str | None
+) -> list[Reminder | None]:
     types = {code: s for code, s in (await load_rules(session)).service_types.items() if _has_interval(s)}
-    latest = await maintenance_repo.latest_per_type(session, sorted(types))
+    latest = await maintenance_repo.latest_per_type(session, sorted(types), store_id)
     odometers = await repo.odometers(session, {m.vehicle_id for m in latest if m.vehicle_id})
     return [
         rules.maintenance_due(
@@ -75,14 +89,14 @@ def _has_interval(kind: ServiceType) -> bool:
 
 
 async def page_reminders(
-    session: AsyncSession, today: date, days: int, limit: int, cursor: str | None
+    session: AsyncSession, principal: Principal, today: date, days: int, limit: int, cursor: str | None
 ) -> ReminderPage:
-    """A page of `list_reminders`; the cursor is a position in its stable order."""
+    """A page of the reminders of the members the caller sees; the cursor is a position in their order."""
     position = decode_cursor(cursor)
     start = int(position) if position and position.isdigit() else 0
     if position and not position.isdigit():
         raise InvalidInput.at("cursor", "not a cursor this API returned")
-    everything = await list_reminders(session, today, days)
+    everything = await list_reminders(session, today, days, principal.store_id)
     page = everything[start : start + limit]
     more = start + limit < len(everything)
     return ReminderPage(

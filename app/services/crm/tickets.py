@@ -2,6 +2,10 @@
 
 Status changes follow `domain.crm.tickets`; the ticket's row is locked while it changes, so
 a close and a new task cannot interleave (the close sees every task).
+
+A ticket is handled by a store: a store-bound key opens tickets for its own store (an omitted
+`store_id` is its store, another is 403) about members it sees, and sees, edits and splits
+only its store's tickets of members it sees; any other ticket (or task) is a 404.
 """
 
 from __future__ import annotations
@@ -28,9 +32,9 @@ from app.models.crm.tickets import (
     TicketUpdate,
 )
 from app.repositories import tables
-from app.repositories.crm import rows
+from app.repositories.crm import rows, seen
 from app.repositories.crm import tickets as repo
-from app.services.crm.members import member_field, require_member
+from app.services.crm.members import member_field, seen_member
 from app.services.crm.pages import split
 from app.services.integration.api_keys import Principal
 from app.services.pagination import decode_cursor, encode_cursor
@@ -66,9 +70,10 @@ async def create_ticket(
     """Open a ticket; a key bound to a store opens tickets for that store only."""
     if body.store_id is not None:
         principal.check_store(body.store_id)
-    await member_field(session, body.customer_id)
+    await member_field(session, principal, body.customer_id)
     values = body.model_dump()
     values.update(
+        store_id=body.store_id or principal.store_id,
         id=new_id("tkt"),
         status=TicketStatus.open.value,
         resolution=None,
@@ -80,31 +85,32 @@ async def create_ticket(
     return _public(values, 0)
 
 
-async def _require(session: AsyncSession, ticket_id: str, *, for_update: bool = False) -> Ticket:
-    """A ticket of a live member, or 404."""
+async def _require(
+    session: AsyncSession, principal: Principal, ticket_id: str, *, for_update: bool = False
+) -> Ticket:
+    """A ticket of the caller's store (if bound to one) and of a live member it sees, or 404."""
     ticket = await rows.get(session, tk, Ticket, ticket_id, for_update=for_update)
-    if ticket is None:
+    if ticket is None or not principal.sees_store(ticket.store_id):
         raise NotFound(f"no ticket {ticket_id}")
     try:
-        await require_member(session, ticket.customer_id)
+        await seen_member(session, principal, ticket.customer_id)
     except NotFound:
         raise NotFound(f"no ticket {ticket_id}") from None
     return ticket
 
 
-async def get_ticket(session: AsyncSession, ticket_id: str) -> TicketPublic:
-    ticket = await _require(session, ticket_id)
+async def get_ticket(session: AsyncSession, principal: Principal, ticket_id: str) -> TicketPublic:
+    ticket = await _require(session, principal, ticket_id)
     return _public(ticket, (await repo.open_tasks(session, [ticket_id])).get(ticket_id, 0))
 
 
 async def list_tickets(
-    session: AsyncSession, filters: TicketFilters, limit: int, cursor: str | None
+    session: AsyncSession, principal: Principal, filters: TicketFilters, limit: int, cursor: str | None
 ) -> TicketPage:
-    """Newest first, filtered; tickets of deleted members are left out."""
-    c = tables.customer
-    where: list[ColumnElement[bool]] = [
-        tk.c.customer_id.in_(c.select().with_only_columns(c.c.id).where(c.c.deleted_at.is_(None)))
-    ]
+    """Newest first, filtered; only tickets the caller sees (never those of deleted members)."""
+    where: list[ColumnElement[bool]] = [tk.c.customer_id.in_(seen.member_ids(principal.store_id))]
+    if principal.store_id is not None:
+        where.append(tk.c.store_id == principal.store_id)
     for field in ("customer_id", "status", "kind", "assignee", "store_id"):
         value = getattr(filters, field)
         if value is not None:
@@ -119,10 +125,10 @@ async def list_tickets(
 
 
 async def update_ticket(
-    session: AsyncSession, ticket_id: str, body: TicketUpdate, now: datetime
+    session: AsyncSession, principal: Principal, ticket_id: str, body: TicketUpdate, now: datetime
 ) -> TicketPublic:
     """Edit the ticket or move it through its workflow (illegal moves: 409 `illegal_transition`)."""
-    ticket = await _require(session, ticket_id, for_update=True)
+    ticket = await _require(session, principal, ticket_id, for_update=True)
     values = _not_null(body.model_dump(exclude_unset=True), ("status", "subject", "resolution"))
     open_tasks = (await repo.open_tasks(session, [ticket_id])).get(ticket_id, 0)
     current = TicketStatus(ticket.status)
@@ -138,9 +144,11 @@ async def update_ticket(
     return _public({**ticket.model_dump(), **values}, open_tasks)
 
 
-async def create_task(session: AsyncSession, ticket_id: str, body: TaskCreate, now: datetime) -> TaskPublic:
+async def create_task(
+    session: AsyncSession, principal: Principal, ticket_id: str, body: TaskCreate, now: datetime
+) -> TaskPublic:
     """Split a ticket into tasks; a closed ticket takes no new task (reopen it first)."""
-    ticket = await _require(session, ticket_id, for_update=True)
+    ticket = await _require(session, principal, ticket_id, for_update=True)
     if ticket.status == TicketStatus.closed:
         raise Conflict(f"ticket {ticket_id} is closed; reopen it (status in_progress) to add tasks")
     values = body.model_dump()
@@ -150,8 +158,10 @@ async def create_task(session: AsyncSession, ticket_id: str, body: TaskCreate, n
     return TaskPublic.model_validate({**values, "done_at": None})
 
 
-async def list_tasks(session: AsyncSession, ticket_id: str, limit: int, cursor: str | None) -> TaskPage:
-    await _require(session, ticket_id)
+async def list_tasks(
+    session: AsyncSession, principal: Principal, ticket_id: str, limit: int, cursor: str | None
+) -> TaskPage:
+    await _require(session, principal, ticket_id)
     ts = tables.ticket_task
     found = await rows.page(
         session, ts, TicketTask, [ts.c.ticket_id == ticket_id], limit + 1, decode_cursor(cursor)
@@ -164,10 +174,10 @@ async def list_tasks(session: AsyncSession, ticket_id: str, limit: int, cursor: 
 
 
 async def update_task(
-    session: AsyncSession, ticket_id: str, task_id: str, body: TaskUpdate, now: datetime
+    session: AsyncSession, principal: Principal, ticket_id: str, task_id: str, body: TaskUpdate, now: datetime
 ) -> TaskPublic:
     """Edit a task or mark it done (or not done again)."""
-    await _require(session, ticket_id, for_update=True)
+    await _require(session, principal, ticket_id, for_update=True)
     task = await rows.get(session, tables.ticket_task, TicketTask, task_id)
     if task is None or task.ticket_id != ticket_id:
         raise NotFound(f"no task {task_id} on ticket {ticket_id}")

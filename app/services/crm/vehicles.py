@@ -1,5 +1,9 @@
 """Vehicles of a member and their odometer: readings only go up unless flagged as corrections.
 
+A vehicle is the member's own data: a store-bound key registers and edits vehicles only of its
+store's members (403 for a member it only sold to), but reads them, and records readings, for
+every member it sees; any other vehicle is a 404.
+
 The odometer of a vehicle is its latest accepted reading; a reading is checked against it
 under the vehicle's row lock, so two concurrent readings cannot both pass the check.
 """
@@ -8,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,11 +32,13 @@ from app.models.crm.vehicles import (
     normalize_plate,
 )
 from app.repositories import tables
-from app.repositories.crm import rows
+from app.repositories.crm import rows, seen
 from app.repositories.crm import vehicles as repo
 from app.services.crm.dates import happened_on
-from app.services.crm.members import require_member
+from app.services.crm.members import changed_member, seen_member
 from app.services.crm.pages import split
+from app.services.integration.api_keys import Principal
+from app.services.loyalty.access import check_changes
 from app.services.pagination import decode_cursor, encode_cursor
 
 
@@ -41,10 +47,14 @@ def _taken(vin: str, existing: str) -> Conflict:
 
 
 async def create_vehicle(
-    session: AsyncSession, customer_id: str, body: VehicleCreate, now: datetime
+    session: AsyncSession, principal: Principal, customer_id: str, body: VehicleCreate, now: datetime
 ) -> VehiclePublic:
-    """Register a vehicle; a VIN belongs to one vehicle record (409 with `existing_id`)."""
-    await require_member(session, customer_id)
+    """Register a vehicle; a VIN belongs to one vehicle record (409 with `existing_id`).
+
+    The 409 names the vehicle even when the caller cannot see it, as a duplicate phone names
+    the member: one VIN register serves the whole dealer group.
+    """
+    await changed_member(session, principal, customer_id)
     existing = await repo.find_by_vin(session, body.vin)
     if existing:
         raise _taken(body.vin, existing)
@@ -90,35 +100,50 @@ async def _add_reading(
     return reading
 
 
-async def require_vehicle(session: AsyncSession, vehicle_id: str, *, for_update: bool = False) -> Vehicle:
-    """A vehicle of a live member, or 404."""
+async def require_vehicle(
+    session: AsyncSession,
+    principal: Principal,
+    vehicle_id: str,
+    *,
+    for_update: bool = False,
+    changes: bool = False,
+) -> Vehicle:
+    """A vehicle of a live member the caller sees, or 404; `changes`: of a member it may change (else 403)."""
     vehicle = await rows.get(session, tables.vehicle, Vehicle, vehicle_id, for_update=for_update)
     if vehicle is None:
         raise NotFound(f"no vehicle {vehicle_id}")
     try:
-        await require_member(session, vehicle.customer_id)
+        member = await seen_member(session, principal, vehicle.customer_id)
     except NotFound:
         raise NotFound(f"no vehicle {vehicle_id}") from None
+    if changes:
+        await check_changes(session, principal, member)
     return vehicle
 
 
-async def get_vehicle(session: AsyncSession, vehicle_id: str) -> VehiclePublic:
-    return VehiclePublic.model_validate((await require_vehicle(session, vehicle_id)).model_dump())
+async def get_vehicle(session: AsyncSession, principal: Principal, vehicle_id: str) -> VehiclePublic:
+    vehicle = await require_vehicle(session, principal, vehicle_id)
+    return VehiclePublic.model_validate(vehicle.model_dump())
 
 
 async def list_vehicles(
-    session: AsyncSession, customer_id: str, limit: int, cursor: str | None
+    session: AsyncSession, principal: Principal, customer_id: str, limit: int, cursor: str | None
 ) -> VehiclePage:
-    await require_member(session, customer_id)
+    await seen_member(session, principal, customer_id)
     return await _page(session, [tables.vehicle.c.customer_id == customer_id], limit, cursor)
 
 
 async def find_vehicles(
-    session: AsyncSession, vin: str | None, plate: str | None, limit: int, cursor: str | None
+    session: AsyncSession,
+    principal: Principal,
+    vin: str | None,
+    plate: str | None,
+    limit: int,
+    cursor: str | None,
 ) -> VehiclePage:
-    """Vehicles of live members by VIN or plate (as the workshop reads them off the car)."""
-    t, c = tables.vehicle, tables.customer
-    where: list[ColumnElement[bool]] = [t.c.customer_id.in_(select(c.c.id).where(c.c.deleted_at.is_(None)))]
+    """Vehicles of live members the caller sees, by VIN or plate (as the workshop reads them off the car)."""
+    t = tables.vehicle
+    where: list[ColumnElement[bool]] = [t.c.customer_id.in_(seen.member_ids(principal.store_id))]
     if vin is not None:
         where.append(t.c.vin == normalize_vin(vin))
     if plate is not None:
@@ -138,10 +163,10 @@ async def _page(
 
 
 async def update_vehicle(
-    session: AsyncSession, vehicle_id: str, body: VehicleUpdate, now: datetime
+    session: AsyncSession, principal: Principal, vehicle_id: str, body: VehicleUpdate, now: datetime
 ) -> VehiclePublic:
     """Change plate, make, model, year or purchase date; null clears a field."""
-    vehicle = await require_vehicle(session, vehicle_id, for_update=True)
+    vehicle = await require_vehicle(session, principal, vehicle_id, for_update=True, changes=True)
     values = body.model_dump(exclude_unset=True)
     if values:
         values["updated_at"] = now
@@ -150,11 +175,11 @@ async def update_vehicle(
 
 
 async def record_mileage(
-    session: AsyncSession, vehicle_id: str, body: MileageCreate, now: datetime
+    session: AsyncSession, principal: Principal, vehicle_id: str, body: MileageCreate, now: datetime
 ) -> MileagePublic:
     """Add a reading (409 `mileage_went_back` below the odometer unless it is a correction)."""
     read_on = happened_on(body.read_on, "read_on", now)
-    vehicle = await require_vehicle(session, vehicle_id, for_update=True)
+    vehicle = await require_vehicle(session, principal, vehicle_id, for_update=True)
     check_reading(vehicle.odometer_km, body.reading_km, correction=body.correction)
     reading = await _add_reading(
         session,
@@ -177,9 +202,11 @@ async def advance_odometer(session: AsyncSession, vehicle: Vehicle, km: int, now
         await repo.update_fields(session, vehicle.id, {"odometer_km": km, "updated_at": now})
 
 
-async def list_mileage(session: AsyncSession, vehicle_id: str, limit: int, cursor: str | None) -> MileagePage:
+async def list_mileage(
+    session: AsyncSession, principal: Principal, vehicle_id: str, limit: int, cursor: str | None
+) -> MileagePage:
     """The vehicle's readings, newest first."""
-    await require_vehicle(session, vehicle_id)
+    await require_vehicle(session, principal, vehicle_id)
     t = tables.mileage_reading
     found = await rows.page(
         session, t, MileageReading, [t.c.vehicle_id == vehicle_id], limit + 1, decode_cursor(cursor)

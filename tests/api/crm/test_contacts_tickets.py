@@ -138,7 +138,7 @@ async def test_ticket_filters_and_unknowns(client: httpx.AsyncClient, admin: dic
 async def test_a_store_key_acts_for_its_store_only(
     client: httpx.AsyncClient, app: FastAPI, admin: dict[str, str]
 ) -> None:
-    member = await new_member(client, admin)
+    member = await new_member(client, admin, store_id="dealer-01")
     pos = await make_key(app, Scope.members_write, Scope.members_read, store_id="dealer-01")
     body = {"customer_id": member["id"], "kind": "feedback", "subject": "s"}
     assert (

@@ -45,16 +45,16 @@ async def create_contact(
         principal,
         idempotency_key,
         body,
-        lambda s: service.create_contact(s, customer_id, body, utcnow()),
+        lambda s: service.create_contact(s, principal, customer_id, body, utcnow()),
     )
 
 
 @router.get("/contacts", response_model=ContactPage, responses=problems(401, 403, 404, 503))
 async def list_contacts(
-    customer_id: CustomerId, _principal: MembersRead, uow: UoW, limit: Limit = 50, cursor: Cursor = None
+    customer_id: CustomerId, principal: MembersRead, uow: UoW, limit: Limit = 50, cursor: Cursor = None
 ) -> ContactPage:
     """The company's contacts, newest first."""
-    return await uow.read(lambda s: service.list_contacts(s, customer_id, limit, cursor))
+    return await uow.read(lambda s: service.list_contacts(s, principal, customer_id, limit, cursor))
 
 
 @router.post(
@@ -78,13 +78,13 @@ async def create_activity(
         principal,
         idempotency_key,
         body,
-        lambda s: service.create_activity(s, customer_id, body, utcnow()),
+        lambda s: service.create_activity(s, principal, customer_id, body, utcnow()),
     )
 
 
 @router.get("/activities", response_model=ActivityPage, responses=problems(401, 403, 404, 503))
 async def list_activities(
-    customer_id: CustomerId, _principal: MembersRead, uow: UoW, limit: Limit = 50, cursor: Cursor = None
+    customer_id: CustomerId, principal: MembersRead, uow: UoW, limit: Limit = 50, cursor: Cursor = None
 ) -> ActivityPage:
     """The member's activities, most recently logged first."""
-    return await uow.read(lambda s: service.list_activities(s, customer_id, limit, cursor))
+    return await uow.read(lambda s: service.list_activities(s, principal, customer_id, limit, cursor))

@@ -18,9 +18,9 @@ CustomerId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.get("/services", response_model=TierServices, responses=problems(401, 403, 404, 503))
-async def list_allowed_services(customer_id: CustomerId, _principal: MembersRead, uow: UoW) -> TierServices:
+async def list_allowed_services(customer_id: CustomerId, principal: MembersRead, uow: UoW) -> TierServices:
     """What the member's tier allows now, with each service's maintenance interval."""
-    return await uow.read(lambda s: service.tier_services(s, customer_id))
+    return await uow.read(lambda s: service.tier_services(s, principal, customer_id))
 
 
 @router.post(
@@ -50,7 +50,7 @@ async def record_maintenance(
 
 @router.get("/maintenance", response_model=MaintenancePage, responses=problems(401, 403, 404, 503))
 async def list_maintenance(
-    customer_id: CustomerId, _principal: MembersRead, uow: UoW, limit: Limit = 50, cursor: Cursor = None
+    customer_id: CustomerId, principal: MembersRead, uow: UoW, limit: Limit = 50, cursor: Cursor = None
 ) -> MaintenancePage:
-    """The member's maintenance records, newest first."""
-    return await uow.read(lambda s: service.list_maintenance(s, customer_id, limit, cursor))
+    """The member's maintenance records (at any store), newest first."""
+    return await uow.read(lambda s: service.list_maintenance(s, principal, customer_id, limit, cursor))

@@ -16,9 +16,9 @@ from app.services.crm.reminders import MAX_DAYS
 router = APIRouter(prefix="/reminders", tags=["reminders"])
 
 
-@router.get("", response_model=ReminderPage, responses=problems(401, 403, 503))
+@router.get("", response_model=ReminderPage, responses=problems(401, 403, 404, 503))
 async def list_reminders(
-    _principal: MembersRead,
+    principal: MembersRead,
     uow: UoW,
     days: Annotated[
         int, Query(ge=0, le=MAX_DAYS, description="Look this many days ahead (from today, UTC).")
@@ -26,5 +26,7 @@ async def list_reminders(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> ReminderPage:
-    """What falls due from today to today + days, soonest first; each with a stable `key`."""
-    return await uow.read(lambda s: service.page_reminders(s, utcnow().date(), days, limit, cursor))
+    """What falls due for the members the caller sees, today to today + days, soonest first."""
+    return await uow.read(
+        lambda s: service.page_reminders(s, principal, utcnow().date(), days, limit, cursor)
+    )

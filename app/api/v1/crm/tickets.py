@@ -30,7 +30,9 @@ TicketId = Annotated[str, Path(min_length=1, max_length=64)]
 TaskId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-@router.post("", status_code=201, response_model=TicketPublic, responses=problems(401, 403, 413, 415, 503))
+@router.post(
+    "", status_code=201, response_model=TicketPublic, responses=problems(401, 403, 404, 413, 415, 503)
+)
 async def create_ticket(
     request: Request,
     body: TicketCreate,
@@ -49,9 +51,9 @@ async def create_ticket(
     )
 
 
-@router.get("", response_model=TicketPage, responses=problems(401, 403, 503))
+@router.get("", response_model=TicketPage, responses=problems(401, 403, 404, 503))
 async def list_tickets(
-    _principal: MembersRead,
+    principal: MembersRead,
     uow: UoW,
     customer_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     status: TicketStatus | None = None,
@@ -61,25 +63,25 @@ async def list_tickets(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> TicketPage:
-    """Tickets, newest first, filtered by member, status, kind, assignee or store."""
+    """Tickets the caller sees, newest first, filtered by member, status, kind, assignee or store."""
     filters = TicketFilters(customer_id, status, kind, assignee, store_id)
-    return await uow.read(lambda s: service.list_tickets(s, filters, limit, cursor))
+    return await uow.read(lambda s: service.list_tickets(s, principal, filters, limit, cursor))
 
 
 @router.get("/{ticket_id}", response_model=TicketPublic, responses=problems(401, 403, 404, 503))
-async def get_ticket(ticket_id: TicketId, _principal: MembersRead, uow: UoW) -> TicketPublic:
+async def get_ticket(ticket_id: TicketId, principal: MembersRead, uow: UoW) -> TicketPublic:
     """One ticket with its count of open tasks."""
-    return await uow.read(lambda s: service.get_ticket(s, ticket_id))
+    return await uow.read(lambda s: service.get_ticket(s, principal, ticket_id))
 
 
 @router.patch(
     "/{ticket_id}", response_model=TicketPublic, responses=problems(401, 403, 404, 409, 413, 415, 503)
 )
 async def update_ticket(
-    ticket_id: TicketId, body: TicketUpdate, _principal: MembersWrite, uow: UoW
+    ticket_id: TicketId, body: TicketUpdate, principal: MembersWrite, uow: UoW
 ) -> TicketPublic:
     """Edit or move the ticket: open → in_progress → closed (with a resolution); 409 otherwise."""
-    return await uow.run(lambda s: service.update_ticket(s, ticket_id, body, utcnow()))
+    return await uow.run(lambda s: service.update_ticket(s, principal, ticket_id, body, utcnow()))
 
 
 @router.post(
@@ -103,16 +105,16 @@ async def create_task(
         principal,
         idempotency_key,
         body,
-        lambda s: service.create_task(s, ticket_id, body, utcnow()),
+        lambda s: service.create_task(s, principal, ticket_id, body, utcnow()),
     )
 
 
 @router.get("/{ticket_id}/tasks", response_model=TaskPage, responses=problems(401, 403, 404, 503))
 async def list_tasks(
-    ticket_id: TicketId, _principal: MembersRead, uow: UoW, limit: Limit = 50, cursor: Cursor = None
+    ticket_id: TicketId, principal: MembersRead, uow: UoW, limit: Limit = 50, cursor: Cursor = None
 ) -> TaskPage:
     """The ticket's tasks, newest first."""
-    return await uow.read(lambda s: service.list_tasks(s, ticket_id, limit, cursor))
+    return await uow.read(lambda s: service.list_tasks(s, principal, ticket_id, limit, cursor))
 
 
 @router.patch(
@@ -121,7 +123,7 @@ async def list_tasks(
     responses=problems(401, 403, 404, 413, 415, 503),
 )
 async def update_task(
-    ticket_id: TicketId, task_id: TaskId, body: TaskUpdate, _principal: MembersWrite, uow: UoW
+    ticket_id: TicketId, task_id: TaskId, body: TaskUpdate, principal: MembersWrite, uow: UoW
 ) -> TaskPublic:
     """Edit a task or mark it done."""
-    return await uow.run(lambda s: service.update_task(s, ticket_id, task_id, body, utcnow()))
+    return await uow.run(lambda s: service.update_task(s, principal, ticket_id, task_id, body, utcnow()))

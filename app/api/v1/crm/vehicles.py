@@ -47,7 +47,7 @@ async def create_vehicle(
         principal,
         idempotency_key,
         body,
-        lambda s: service.create_vehicle(s, customer_id, body, utcnow()),
+        lambda s: service.create_vehicle(s, principal, customer_id, body, utcnow()),
     )
 
 
@@ -55,39 +55,39 @@ async def create_vehicle(
     "/customers/{customer_id}/vehicles", response_model=VehiclePage, responses=problems(401, 403, 404, 503)
 )
 async def list_vehicles(
-    customer_id: CustomerId, _principal: MembersRead, uow: UoW, limit: Limit = 50, cursor: Cursor = None
+    customer_id: CustomerId, principal: MembersRead, uow: UoW, limit: Limit = 50, cursor: Cursor = None
 ) -> VehiclePage:
     """The member's vehicles, newest first."""
-    return await uow.read(lambda s: service.list_vehicles(s, customer_id, limit, cursor))
+    return await uow.read(lambda s: service.list_vehicles(s, principal, customer_id, limit, cursor))
 
 
-@router.get("/vehicles", response_model=VehiclePage, responses=problems(401, 403, 503))
+@router.get("/vehicles", response_model=VehiclePage, responses=problems(401, 403, 404, 503))
 async def find_vehicles(
-    _principal: MembersRead,
+    principal: MembersRead,
     uow: UoW,
     vin: Annotated[str | None, Query(min_length=1, max_length=40, description="Exact VIN.")] = None,
     plate: Annotated[str | None, Query(min_length=1, max_length=16, description="Exact plate.")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> VehiclePage:
-    """Find vehicles by VIN or plate, any case or spacing; newest first."""
-    return await uow.read(lambda s: service.find_vehicles(s, vin, plate, limit, cursor))
+    """Find vehicles of members the caller sees by VIN or plate, any case or spacing; newest first."""
+    return await uow.read(lambda s: service.find_vehicles(s, principal, vin, plate, limit, cursor))
 
 
 @router.get("/vehicles/{vehicle_id}", response_model=VehiclePublic, responses=problems(401, 403, 404, 503))
-async def get_vehicle(vehicle_id: VehicleId, _principal: MembersRead, uow: UoW) -> VehiclePublic:
+async def get_vehicle(vehicle_id: VehicleId, principal: MembersRead, uow: UoW) -> VehiclePublic:
     """One vehicle with its current odometer."""
-    return await uow.read(lambda s: service.get_vehicle(s, vehicle_id))
+    return await uow.read(lambda s: service.get_vehicle(s, principal, vehicle_id))
 
 
 @router.patch(
     "/vehicles/{vehicle_id}", response_model=VehiclePublic, responses=problems(401, 403, 404, 413, 415, 503)
 )
 async def update_vehicle(
-    vehicle_id: VehicleId, body: VehicleUpdate, _principal: MembersWrite, uow: UoW
+    vehicle_id: VehicleId, body: VehicleUpdate, principal: MembersWrite, uow: UoW
 ) -> VehiclePublic:
     """Change plate, make, model, year or purchase date; the odometer moves by readings only."""
-    return await uow.run(lambda s: service.update_vehicle(s, vehicle_id, body, utcnow()))
+    return await uow.run(lambda s: service.update_vehicle(s, principal, vehicle_id, body, utcnow()))
 
 
 @router.post(
@@ -111,7 +111,7 @@ async def record_mileage(
         principal,
         idempotency_key,
         body,
-        lambda s: service.record_mileage(s, vehicle_id, body, utcnow()),
+        lambda s: service.record_mileage(s, principal, vehicle_id, body, utcnow()),
     )
 
 
@@ -119,7 +119,7 @@ async def record_mileage(
     "/vehicles/{vehicle_id}/mileage", response_model=MileagePage, responses=problems(401, 403, 404, 503)
 )
 async def list_mileage(
-    vehicle_id: VehicleId, _principal: MembersRead, uow: UoW, limit: Limit = 50, cursor: Cursor = None
+    vehicle_id: VehicleId, principal: MembersRead, uow: UoW, limit: Limit = 50, cursor: Cursor = None
 ) -> MileagePage:
     """The vehicle's odometer readings, newest first."""
-    return await uow.read(lambda s: service.list_mileage(s, vehicle_id, limit, cursor))
+    return await uow.read(lambda s: service.list_mileage(s, principal, vehicle_id, limit, cursor))
