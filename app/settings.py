@@ -7,6 +7,8 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
+import phonenumbers
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./crm.db"
@@ -22,6 +24,17 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     # Attempts of a use case that lost a serialization or deadlock race before answering 503.
     write_retries: int = 5
+    # Region of phone numbers sent without a country code (ISO 3166 alpha-2).
+    default_phone_region: str = "CN"
+    # How far ahead of the server's clock a purchase's `occurred_at` may be (POS clocks drift).
+    max_clock_skew_seconds: int = Field(default=86_400, ge=0, le=7 * 86_400)
+
+    @field_validator("default_phone_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not a region phonenumbers knows (e.g. CN, US, DE)")
+        return value.upper()
 
     @property
     def is_sqlite(self) -> bool:

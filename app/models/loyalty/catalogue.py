@@ -11,9 +11,8 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from app.models.base import Basis, Cents, UTCDateTime
-from app.models.types import MarginIn, Money, MoneyIn, Rate, RateIn, RequestModel
-
-CODE = r"^[a-z0-9][a-z0-9_\-]{0,31}$"
+from app.models.text import Code, Label
+from app.models.types import MarginIn, Money, MoneyIn, Rate, RateIn, RequestModel, WeightIn, not_null
 
 
 class Tier(SQLModel, table=True):
@@ -30,11 +29,11 @@ class Tier(SQLModel, table=True):
 class TierIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(regex=CODE)
-    name: str = Field(min_length=1, max_length=100)
+    code: Code
+    name: Label
     threshold: MoneyIn
     rebate_rate: RateIn
-    allowed_services: list[str] = Field(default_factory=list, max_length=100)
+    allowed_services: list[Code] = Field(default_factory=list, max_length=100)
 
 
 class TierPublic(SQLModel):
@@ -106,20 +105,20 @@ class ServiceTypeCreate(RequestModel):
         },
     )
 
-    code: str = Field(regex=CODE)
-    name: str = Field(min_length=1, max_length=100)
-    category: str = Field(min_length=1, max_length=100)
+    code: Code
+    name: Label
+    category: Label
     average_margin: MarginIn
-    points_weight: RateIn = Decimal(1)
+    points_weight: WeightIn = Decimal(1)
 
 
 class ServiceTypeUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"average_margin": "0.38"}]})
 
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    category: str | None = Field(default=None, min_length=1, max_length=100)
-    average_margin: MarginIn | None = None
-    points_weight: RateIn | None = None
+    name: Label = not_null()
+    category: Label = not_null()
+    average_margin: MarginIn = not_null()
+    points_weight: WeightIn = not_null()
 
 
 class ServiceTypePublic(SQLModel):

@@ -11,6 +11,7 @@ from sqlalchemy import Column, ForeignKey, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import Basis, Cents, UTCDateTime
+from app.models.text import Line
 from app.models.types import Money, MoneyIn, Rate, RequestModel, SignedPointsIn
 
 
@@ -107,7 +108,7 @@ class RedemptionCreate(RequestModel):
     )
 
     points: MoneyIn
-    reason: str | None = Field(default=None, max_length=500)
+    reason: Line | None = None
 
     @field_validator("points")
     @classmethod
@@ -132,7 +133,7 @@ class AdjustmentCreate(RequestModel):
     )
 
     points: SignedPointsIn
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Line
     counts_toward_tier: StrictBool = False
 
     @field_validator("points")

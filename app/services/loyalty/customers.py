@@ -1,4 +1,9 @@
-"""Members: create with a duplicate check, read, update, search, soft delete."""
+"""Members: create with a duplicate check, read, update, search, soft delete.
+
+Phones and emails arrive normalised by the request models (E.164; trimmed, lower-case), so
+the duplicate check compares them exactly: spacing, punctuation, a missing country code or
+letter case cannot slip a second member past it.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.errors import Conflict, NotFound
 from app.domain.loyalty.lifecycle import lifecycle_stage
 from app.models import Customer
 from app.models.base import new_id
@@ -20,27 +25,13 @@ from app.models.loyalty.customers import (
     CustomerRecord,
     CustomerUpdate,
 )
+from app.models.text import PHONE, phone_region, to_e164
 from app.repositories.loyalty import customers as repo
 from app.repositories.loyalty.customers import SearchFilters
 from app.services.loyalty.rules import load_rules
 from app.services.pagination import decode_cursor, encode_cursor
 
-_PHONE_NOISE = re.compile(r"[\s()\-]")
-_PHONE_LIKE = re.compile(r"\+?[0-9 ()\-]{3,31}")
-_REQUIRED = {"name", "kind", "phase", "status", "relationship", "tags"}
-
-
-def normalize_phone(phone: str | None) -> str | None:
-    """Compare phones by digits (and a leading +), whatever the spacing the caller used."""
-    return _PHONE_NOISE.sub("", phone) if phone else phone
-
-
-def _normalized(values: dict[str, Any]) -> dict[str, Any]:
-    if values.get("phone"):
-        values["phone"] = normalize_phone(values["phone"])
-    if values.get("email"):
-        values["email"] = values["email"].lower()
-    return values
+_PHONE_LIKE = re.compile(PHONE)
 
 
 def to_public(member: CustomerRecord, now: datetime) -> CustomerPublic:
@@ -72,7 +63,7 @@ async def _refuse_duplicate(session: AsyncSession, values: dict[str, Any], exclu
 async def create_customer(
     session: AsyncSession, body: CustomerCreate, *, allow_duplicate: bool, now: datetime
 ) -> CustomerPublic:
-    values = _normalized(body.model_dump())
+    values = body.model_dump()
     if not allow_duplicate:
         await _refuse_duplicate(session, values, None)
     rules = await load_rules(session)
@@ -101,10 +92,7 @@ async def update_customer(
     member = await repo.get(session, customer_id, for_update=True)
     if member is None:
         raise NotFound(f"no member {customer_id}")
-    values = _normalized(body.model_dump(exclude_unset=True))
-    for field in _REQUIRED & values.keys():
-        if values[field] is None:
-            raise InvalidInput.at(field, "may not be null")
+    values = body.model_dump(exclude_unset=True)
     if not allow_duplicate:
         await _refuse_duplicate(session, values, customer_id)
     if values:
@@ -122,13 +110,21 @@ async def delete_customer(session: AsyncSession, customer_id: str, now: datetime
     await repo.update_fields(session, customer_id, {"deleted_at": now, "updated_at": now})
 
 
+def _with_phone_terms(filters: SearchFilters) -> SearchFilters:
+    """A phone-like query finds its number exactly (as E.164), or else by its last digits."""
+    q = (filters.q or "").strip()
+    if not _PHONE_LIKE.fullmatch(q):
+        return replace(filters, q=q or None)
+    e164 = to_e164(q, phone_region())
+    ending = None if e164 else "".join(c for c in q if c in "0123456789")
+    return replace(filters, q=q, phone=e164, phone_ending=ending)
+
+
 async def search_customers(
     session: AsyncSession, filters: SearchFilters, limit: int, cursor: str | None, now: datetime
 ) -> CustomerPage:
-    after = decode_cursor(cursor)
-    if filters.q and _PHONE_LIKE.fullmatch(filters.q):
-        filters = replace(filters, q=normalize_phone(filters.q))
-    found = await repo.search(session, filters, limit + 1, after)
+    after = decode_cursor(cursor, "cus")
+    found = await repo.search(session, _with_phone_terms(filters), limit + 1, after)
     page = found[:limit]
     return CustomerPage(
         items=[to_public(m, now) for m in page],

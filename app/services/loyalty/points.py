@@ -32,7 +32,7 @@ from app.repositories.loyalty import ledger as ledger_repo
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.ledger import Applied, Movement, apply_movement
 from app.services.loyalty.rules import Rules, load_rules
-from app.services.pagination import decode_cursor, encode_cursor
+from app.services.pagination import decode_number_cursor, encode_cursor
 
 
 async def get_member(
@@ -88,10 +88,8 @@ async def get_tier_status(session: AsyncSession, customer_id: str) -> TierStatus
 async def get_ledger(session: AsyncSession, customer_id: str, limit: int, cursor: str | None) -> LedgerPage:
     if await customers_repo.get(session, customer_id) is None:
         raise NotFound(f"no member {customer_id}")
-    before = decode_cursor(cursor)
-    if before is not None and not before.isdigit():
-        raise InvalidInput.at("cursor", "not a cursor this API returned")
-    entries = await ledger_repo.page(session, customer_id, limit + 1, int(before) if before else None)
+    before = decode_number_cursor(cursor)
+    entries = await ledger_repo.page(session, customer_id, limit + 1, before)
     items = [LedgerEntryPublic.model_validate(e, from_attributes=True) for e in entries[:limit]]
     more = len(entries) > limit
     return LedgerPage(items=items, next_cursor=encode_cursor(str(items[-1].entry_no)) if more else None)

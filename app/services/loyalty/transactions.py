@@ -202,7 +202,7 @@ async def get_transaction(session: AsyncSession, transaction_id: str) -> Transac
 async def list_transactions(
     session: AsyncSession, *, customer_id: str | None, store_id: str | None, limit: int, cursor: str | None
 ) -> TransactionPage:
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, "txn")
     found = await purchases_repo.page(
         session, customer_id=customer_id, store_id=store_id, limit=limit + 1, after_id=after
     )
