@@ -153,7 +153,7 @@ class RequestGuard:
                 "validation_error",
                 "Invalid input",
                 f"{path}: is given more than once",
-                field=path,
+                errors=[{"field": path, "message": "is given more than once"}],
             )
             return
         replayed = False
@@ -175,11 +175,11 @@ class RequestGuard:
         code: str,
         title: str,
         detail: str,
-        field: str | None = None,
+        errors: list[dict[str, str]] | None = None,
     ) -> None:
         body = problem_body(status, code, title, detail, request_id)
-        if field:
-            body["errors"] = [{"field": field, "message": "is given more than once"}]
+        if errors:
+            body["errors"] = errors
         payload: Any = orjson.dumps(body)
         await send(
             {

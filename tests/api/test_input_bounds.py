@@ -92,6 +92,7 @@ def _iso(moment: datetime) -> str:
         (_iso(datetime.now(UTC) + timedelta(hours=12)), True),
         ("2000-01-01T00:00:00Z", True),
     ],
+    ids=["year 1", "year 9999", "before 2000", "two days ahead", "twelve hours ahead", "2000"],
 )
 async def test_occurred_at_is_bounded(
     client: httpx.AsyncClient, admin: dict[str, str], occurred_at: str, ok: bool
