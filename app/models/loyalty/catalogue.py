@@ -113,6 +113,8 @@ class ServiceTypeCreate(RequestModel):
 
 
 class ServiceTypeUpdate(RequestModel):
+    """Only the fields sent change; none of them may be null."""
+
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"average_margin": "0.38"}]})
 
     name: Label = not_null()
