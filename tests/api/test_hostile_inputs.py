@@ -3,11 +3,13 @@ request changes nothing.
 
 The operations and their fields are read from the app's own contract (request bodies, down
 into nested objects and list items, and every path, query and header parameter), so a new
-operation or field is covered without touching this file. Each example starts from the
-operation's documented request example and breaks one field: overlong text, NUL, a lone
-surrogate, non-ASCII digits, numbers beyond any column, JSON numbers for decimal strings,
-dates at the calendar's ends, wrong types, nested junk, null where null is not allowed, or
-the field's key given twice. Hypothesis prints the blob that replays a failure.
+operation or field is covered without touching this file. Each request starts from the
+operation's documented request example and breaks one field; each Hypothesis example sends
+one request per field and kind of hostile value: overlong text, NUL, a lone surrogate,
+non-ASCII digits, numbers beyond any column, JSON numbers for decimal strings, dates at the
+calendar's ends, wrong types, nested junk, null where null is not allowed, the field's key
+given twice. Hypothesis prints the blob that replays a failure (shrinking is off: an example
+is hundreds of requests).
 """
 
 from __future__ import annotations
