@@ -7,7 +7,8 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, PositiveInt
+import phonenumbers
+from pydantic import Field, PositiveInt, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./crm.db"
@@ -49,6 +50,18 @@ class Settings(BaseSettings):
     redis_url: str | None = None  # shares rate-limit counters between instances
     redis_prefix: str = "crm"
     cors_origins: list[str] = []  # browser origins allowed to call the API; empty: none
+
+    # Region of phone numbers sent without a country code (ISO 3166 alpha-2).
+    default_phone_region: str = "CN"
+    # How far ahead of the server's clock a purchase's `occurred_at` may be (POS clocks drift).
+    max_clock_skew_seconds: int = Field(default=86_400, ge=0, le=7 * 86_400)
+
+    @field_validator("default_phone_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not a region phonenumbers knows (e.g. CN, US, DE)")
+        return value.upper()
 
     @property
     def is_sqlite(self) -> bool:

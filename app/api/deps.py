@@ -25,6 +25,7 @@ from app.domain.errors import (
 )
 from app.models.base import utcnow
 from app.models.integration.api_keys import Scope
+from app.models.text import CURSOR, IDEMPOTENCY_KEY
 from app.services.integration.api_keys import Principal, authenticate
 from app.services.integration.idempotency import fingerprint, run_idempotent
 from app.services.integration.member_tokens import TOKEN_PREFIX, authenticate_token
@@ -164,14 +165,19 @@ Admin = Annotated[Principal, Depends(require(Scope.admin, store_bound=False))]
 FinanceRead = Annotated[Principal, Depends(require(Scope.finance_read, store_bound=False))]
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size (default 50, max 500).")]
-Cursor = Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=200, pattern=CURSOR, description="`next_cursor` of the previous page, unchanged."),
+]
 IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
         min_length=1,
         max_length=255,
-        description="Retry-safe key: the same key and body replay the first response.",
+        pattern=IDEMPOTENCY_KEY,
+        description="Retry-safe key (printable ASCII without spaces, e.g. a UUID): the same key and "
+        "body replay the first response.",
     ),
 ]
 AllowDuplicate = Annotated[

@@ -1,11 +1,15 @@
-"""Pure ASGI middleware: request ids, body size limit (413) and JSON-only bodies (415).
+"""Pure ASGI middleware: request ids, body size limit (413), JSON-only bodies (415) and no
+repeated keys in a JSON object (422).
 
 Bodies are read in full (up to the limit) before the app sees them, so an oversized or
-chunked upload is refused before any handler runs.
+chunked upload is refused before any handler runs. A repeated key would otherwise be read
+as its last value, so two systems could read one body differently; finding them costs one
+extra parse of the body with a key-counting hook (about 4 µs for a purchase).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from typing import Any
@@ -31,6 +35,55 @@ def _is_json(content_type: str | None) -> bool:
         return False
     media = content_type.split(";", 1)[0].strip().lower()
     return media == "application/json" or media.endswith("+json")
+
+
+class _RepeatedKey(Exception):
+    pass
+
+
+def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _RepeatedKey
+    return obj
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """A JSON object kept as its list of pairs, to say where a key repeats."""
+
+
+def _repeated_key_path(value: Any, path: str = "") -> str | None:
+    """Where the first repeated key is: `lines[0].amount`."""
+    if isinstance(value, _Pairs):
+        seen: set[str] = set()
+        for key, item in value:
+            where = f"{path}.{key}" if path else key
+            if key in seen:
+                return where
+            seen.add(key)
+            found = _repeated_key_path(item, where)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _repeated_key_path(item, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def repeated_key(body: bytes) -> str | None:
+    """The path of a key given twice in one JSON object of `body`, if any.
+
+    A body that is not JSON passes: the app answers it as malformed.
+    """
+    try:
+        json.loads(body, object_pairs_hook=_no_repeats)
+    except _RepeatedKey:
+        return _repeated_key_path(json.loads(body, object_pairs_hook=_Pairs)) or "body"
+    except (ValueError, RecursionError):
+        return None
+    return None
 
 
 class RequestGuard:
@@ -92,6 +145,17 @@ class RequestGuard:
                 "send the body as application/json",
             )
             return
+        if body and (path := repeated_key(body)):
+            await self._refuse(
+                send_with_id,
+                request_id,
+                422,
+                "validation_error",
+                "Invalid input",
+                f"{path}: is given more than once",
+                errors=[{"field": path, "message": "is given more than once"}],
+            )
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -104,8 +168,19 @@ class RequestGuard:
         await self.app(scope, replay, send_with_id)
 
     @staticmethod
-    async def _refuse(send: Send, request_id: str, status: int, code: str, title: str, detail: str) -> None:
-        payload: Any = orjson.dumps(problem_body(status, code, title, detail, request_id))
+    async def _refuse(
+        send: Send,
+        request_id: str,
+        status: int,
+        code: str,
+        title: str,
+        detail: str,
+        errors: list[dict[str, str]] | None = None,
+    ) -> None:
+        body = problem_body(status, code, title, detail, request_id)
+        if errors:
+            body["errors"] = errors
+        payload: Any = orjson.dumps(body)
         await send(
             {
                 "type": "http.response.start",

@@ -14,7 +14,9 @@ import re
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
+
+from app.models.types import storable_timestamp
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
 
@@ -27,7 +29,7 @@ def _rfc3339(value: Any) -> Any:
 
 
 UpdatedSince = Annotated[
-    Annotated[AwareDatetime, BeforeValidator(_rfc3339)] | None,
+    Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(storable_timestamp)] | None,
     Query(
         description=(
             "Only rows changed at or after this instant (RFC 3339 with an offset; encode `+` as "

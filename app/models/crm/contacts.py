@@ -10,8 +10,8 @@ from sqlalchemy import Column, ForeignKey, Index, String
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime
-from app.models.loyalty.customers import EMAIL, PHONE
-from app.models.types import DateIn, RequestModel, TimestampIn
+from app.models.text import Email, Phone
+from app.models.types import Birthday, DateIn, RequestModel, TimestampIn
 
 
 class Contact(SQLModel, table=True):
@@ -48,10 +48,9 @@ class ContactCreate(RequestModel):
 
     name: str = Field(min_length=1, max_length=200)
     title: str | None = Field(default=None, min_length=1, max_length=100, description="Role or job title.")
-    # `pattern` through schema_extra: SQLModel's `regex=` does not reach pydantic 2.
-    phone: str | None = Field(default=None, max_length=32, schema_extra={"pattern": PHONE})
-    email: str | None = Field(default=None, max_length=254, schema_extra={"pattern": EMAIL})
-    birthday: DateIn | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    birthday: Birthday | None = None
     is_main: StrictBool = Field(default=False, description="The company's main contact (one at a time).")
     notes: str | None = Field(default=None, max_length=2000)
 

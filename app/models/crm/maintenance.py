@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime
 from app.models.crm.vehicles import MAX_KM
-from app.models.types import DateIn, RequestModel
+from app.models.types import PastDate, RequestModel
 
 
 class MaintenanceRecord(SQLModel, table=True):
@@ -54,7 +54,9 @@ class MaintenanceCreate(RequestModel):
 
     service_type: str = Field(min_length=1, max_length=32)
     vehicle_id: str | None = Field(default=None, min_length=1, max_length=40)
-    performed_on: DateIn | None = Field(default=None, description="Defaults to today (UTC).")
+    performed_on: PastDate | None = Field(
+        default=None, description="Defaults to today (UTC); not after today."
+    )
     mileage_km: StrictInt | None = Field(default=None, ge=0, le=MAX_KM)
     notes: str | None = Field(default=None, max_length=2000)
     store_id: str | None = Field(default=None, min_length=1, max_length=64)

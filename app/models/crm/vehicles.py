@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from app.domain.crm.vin import normalize_vin, vin_problem
 from app.models.base import UTCDateTime
-from app.models.types import DateIn, RequestModel
+from app.models.types import PastDate, RequestModel
 
 MAX_KM = 9_999_999
 
@@ -59,7 +59,7 @@ class VehicleFields(RequestModel):
     make: str | None = Field(default=None, min_length=1, max_length=100)
     model: str | None = Field(default=None, min_length=1, max_length=100)
     model_year: StrictInt | None = Field(default=None, ge=1900, le=2200)
-    purchase_date: DateIn | None = None
+    purchase_date: PastDate | None = None
 
     @field_validator("plate")
     @classmethod
@@ -130,7 +130,7 @@ class MileageCreate(RequestModel):
     )
 
     reading_km: StrictInt = Field(ge=0, le=MAX_KM)
-    read_on: DateIn | None = Field(default=None, description="Defaults to today (UTC).")
+    read_on: PastDate | None = Field(default=None, description="Defaults to today (UTC); not after today.")
     correction: StrictBool = Field(
         default=False, description="Allows a reading below the previous one; needs a `note`."
     )

@@ -7,12 +7,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime
-from app.models.types import RequestModel
+from app.models.types import RequestModel, storable_timestamp
 
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}.*")
 
@@ -25,7 +25,7 @@ def _rfc3339_only(value: Any) -> Any:
 
 
 #: A timestamp in a query string: RFC 3339 with an offset, nothing else.
-TimestampQuery = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only)]
+TimestampQuery = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only), AfterValidator(storable_timestamp)]
 
 
 class AlertKind(StrEnum):

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime
-from app.models.loyalty.stores import StoreCode
+from app.models.text import Name, StoreId
 from app.models.types import RequestModel
 
 
@@ -50,9 +50,9 @@ class ApiKeyCreate(RequestModel):
         },
     )
 
-    name: str = Field(min_length=1, max_length=200)
-    scopes: list[Scope] = Field(min_length=1)
-    store_id: StoreCode | None = Field(
+    name: Name
+    scopes: list[Scope] = Field(min_length=1, max_length=len(Scope))
+    store_id: StoreId | None = Field(
         default=None,
         description="Restrict the key to one store. A store-bound creator's keys always get its store.",
     )

@@ -11,9 +11,9 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from app.models.base import Basis, Cents, UTCDateTime
-from app.models.types import MarginIn, Money, MoneyIn, Rate, RateIn, RequestModel
+from app.models.text import Code, Label
+from app.models.types import MarginIn, Money, MoneyIn, Rate, RateIn, RequestModel, WeightIn, not_null
 
-CODE = r"^[a-z0-9][a-z0-9_\-]{0,31}$"
 INTERVAL_DAYS = "Maintenance falls due this many days after the last one of this type (null: no reminder)."
 INTERVAL_KM = "Maintenance falls due after this many km since the last one of this type (null: by date only)."
 
@@ -32,11 +32,11 @@ class Tier(SQLModel, table=True):
 class TierIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(regex=CODE)
-    name: str = Field(min_length=1, max_length=100)
+    code: Code
+    name: Label
     threshold: MoneyIn
     rebate_rate: RateIn
-    allowed_services: list[str] = Field(default_factory=list, max_length=100)
+    allowed_services: list[Code] = Field(default_factory=list, max_length=100)
 
 
 class TierPublic(SQLModel):
@@ -112,11 +112,11 @@ class ServiceTypeCreate(RequestModel):
         },
     )
 
-    code: str = Field(regex=CODE)
-    name: str = Field(min_length=1, max_length=100)
-    category: str = Field(min_length=1, max_length=100)
+    code: Code
+    name: Label
+    category: Label
     average_margin: MarginIn
-    points_weight: RateIn = Decimal(1)
+    points_weight: WeightIn = Decimal(1)
     maintenance_interval_days: StrictInt | None = Field(
         default=None, ge=1, le=3650, description=INTERVAL_DAYS
     )
@@ -126,20 +126,22 @@ class ServiceTypeCreate(RequestModel):
 
 
 class ServiceTypeUpdate(RequestModel):
+    """Only the fields sent change; none of them may be null."""
+
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"average_margin": "0.38"}]})
 
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    category: str | None = Field(default=None, min_length=1, max_length=100)
-    average_margin: MarginIn | None = None
-    points_weight: RateIn | None = None
+    name: Label = not_null()
+    category: Label = not_null()
+    average_margin: MarginIn = not_null()
+    points_weight: WeightIn = not_null()
     maintenance_interval_days: StrictInt | None = Field(
         default=None, ge=1, le=3650, description=INTERVAL_DAYS
     )
     maintenance_interval_km: StrictInt | None = Field(
         default=None, ge=1, le=1_000_000, description=INTERVAL_KM
     )
-    active: StrictBool | None = Field(
-        default=None, description="false retires the type: new purchase lines may no longer name it."
+    active: StrictBool = not_null(
+        description="false retires the type: new purchase lines may no longer name it."
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -13,10 +13,8 @@ from sqlmodel import Field, SQLModel
 from app.domain.loyalty.lifecycle import LifecycleStage
 from app.domain.loyalty.points_settings import Phase
 from app.models.base import Cents, UTCDateTime
-from app.models.types import DateIn, Money, RequestModel
-
-EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-PHONE = r"^\+?[0-9 ()\-]{3,31}$"
+from app.models.text import Address, Email, ExternalId, Label, Name, Notes, Phone, StoreId, Tags
+from app.models.types import Birthday, Money, RequestModel, not_null
 
 
 class Kind(StrEnum):
@@ -48,10 +46,10 @@ class CustomerBase(SQLModel):
     name: str = Field(min_length=1, max_length=200)
     kind: Kind = Field(default=Kind.person, sa_type=String(16))
     phase: Phase = Field(default=Phase.development, sa_type=String(16))
-    phone: str | None = Field(default=None, max_length=32, regex=PHONE)
-    email: str | None = Field(default=None, max_length=254, regex=EMAIL)
+    phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=254)
     external_ref: str | None = Field(default=None, min_length=1, max_length=100)
-    birthday: DateIn | None = None
+    birthday: date | None = None
     gender: Gender | None = Field(default=None, sa_type=String(16))
     address: str | None = Field(default=None, max_length=500)
     province: str | None = Field(default=None, max_length=100)
@@ -97,7 +95,10 @@ class Customer(CustomerRecord, table=True):
     )
 
 
-class CustomerCreate(CustomerBase, RequestModel):
+class CustomerCreate(RequestModel):
+    """A new member. Phone and email are stored normalised (E.164; trimmed, lower-case) and are
+    what the duplicate check compares."""
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -120,10 +121,32 @@ class CustomerCreate(CustomerBase, RequestModel):
         },
     )
 
-    tags: list[str] = Field(default_factory=list, max_length=50)
+    name: Name
+    kind: Kind = Kind.person
+    phase: Phase = Phase.development
+    phone: Phone | None = None
+    email: Email | None = None
+    external_ref: ExternalId | None = None
+    birthday: Birthday | None = None
+    gender: Gender | None = None
+    address: Address | None = None
+    province: Label | None = None
+    city: Label | None = None
+    industry: Label | None = None
+    source: Label | None = None
+    status: Status = Status.active
+    relationship: Relationship = Relationship.customer
+    sales_rep: Label | None = None
+    store_id: StoreId | None = None
+    tags: Tags = Field(default_factory=list)
+    notes: Notes | None = None
 
 
 class CustomerUpdate(RequestModel):
+    """Only the fields sent change. `null` clears an optional field (phone, email, external_ref,
+    birthday, gender, address, province, city, industry, source, sales_rep, store_id, notes);
+    name, kind, phase, status, relationship and tags may be changed but never be null."""
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -131,25 +154,25 @@ class CustomerUpdate(RequestModel):
         },
     )
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    kind: Kind | None = None
-    phase: Phase | None = None
-    phone: str | None = Field(default=None, max_length=32, regex=PHONE)
-    email: str | None = Field(default=None, max_length=254, regex=EMAIL)
-    external_ref: str | None = Field(default=None, min_length=1, max_length=100)
-    birthday: DateIn | None = None
+    name: Name = not_null()
+    kind: Kind = not_null()
+    phase: Phase = not_null()
+    phone: Phone | None = None
+    email: Email | None = None
+    external_ref: ExternalId | None = None
+    birthday: Birthday | None = None
     gender: Gender | None = None
-    address: str | None = Field(default=None, max_length=500)
-    province: str | None = Field(default=None, max_length=100)
-    city: str | None = Field(default=None, max_length=100)
-    industry: str | None = Field(default=None, max_length=100)
-    source: str | None = Field(default=None, max_length=100)
-    status: Status | None = None
-    relationship: Relationship | None = None
-    sales_rep: str | None = Field(default=None, max_length=100)
-    store_id: str | None = Field(default=None, max_length=64)
-    tags: list[str] | None = Field(default=None, max_length=50)
-    notes: str | None = Field(default=None, max_length=5000)
+    address: Address | None = None
+    province: Label | None = None
+    city: Label | None = None
+    industry: Label | None = None
+    source: Label | None = None
+    status: Status = not_null()
+    relationship: Relationship = not_null()
+    sales_rep: Label | None = None
+    store_id: StoreId | None = None
+    tags: Tags = not_null()
+    notes: Notes | None = None
 
 
 class CustomerPublic(CustomerBase):

@@ -11,6 +11,7 @@ from sqlalchemy import Column, ForeignKey, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import Basis, Cents, UTCDateTime
+from app.models.text import ExternalId, Line, StoreId
 from app.models.types import Money, MoneyIn, Rate, RequestModel, SignedPointsIn
 
 
@@ -130,13 +131,9 @@ class RedemptionCreate(RequestModel):
     )
 
     points: MoneyIn
-    store_id: str | None = Field(
-        default=None, min_length=1, max_length=64, description="The store where the points were used."
-    )
-    receipt_ref: str | None = Field(
-        default=None, min_length=1, max_length=100, description="The POS receipt the redemption paid."
-    )
-    reason: str | None = Field(default=None, max_length=500)
+    store_id: StoreId | None = Field(default=None, description="The store where the points were used.")
+    receipt_ref: ExternalId | None = Field(default=None, description="The POS receipt the redemption paid.")
+    reason: Line | None = None
 
     @field_validator("points")
     @classmethod
@@ -167,7 +164,7 @@ class AdjustmentCreate(RequestModel):
     )
 
     points: SignedPointsIn
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Line
     counts_toward_tier: StrictBool = False
 
     @field_validator("points")

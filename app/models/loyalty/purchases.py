@@ -12,7 +12,8 @@ from sqlmodel import Field, SQLModel
 
 from app.domain.loyalty.points_settings import Phase
 from app.models.base import Basis, Cents, UTCDateTime
-from app.models.types import MarginIn, Money, MoneyIn, Rate, RequestModel, TimestampIn
+from app.models.text import Code, ExternalId, Line, ResourceId, StoreId
+from app.models.types import MarginIn, Money, MoneyIn, OccurredAt, Rate, RequestModel
 
 
 class PurchaseRecord(SQLModel):
@@ -110,13 +111,29 @@ class Refund(RefundRecord, table=True):
 
 
 class TransactionLineIn(RequestModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        # `margin` and `cost` exclude each other (a null counts as not given).
+        json_schema_extra={
+            "not": {
+                "required": ["margin", "cost"],
+                "properties": {"margin": {"type": "string"}, "cost": {"type": "string"}},
+            }
+        },
+    )
 
-    service_type: str = Field(min_length=1, max_length=32)
-    description: str | None = Field(default=None, max_length=500)
+    service_type: Code
+    description: Line | None = None
     amount: MoneyIn
-    margin: MarginIn | None = Field(default=None, description="Profit margin in [-1, 1]; or give `cost`.")
-    cost: MoneyIn | None = Field(default=None, description="Cost of the line; or give `margin`.")
+    margin: MarginIn | None = Field(
+        default=None,
+        description="Profit margin in [-1, 1]. Give `margin` or `cost`, never both; "
+        "with neither, the service type's average margin applies.",
+    )
+    cost: MoneyIn | None = Field(
+        default=None,
+        description="Cost of the line, at most twice the amount. Give `cost` or `margin`, never both.",
+    )
 
     @field_validator("amount")
     @classmethod
@@ -158,10 +175,10 @@ class TransactionCreate(RequestModel):
         },
     )
 
-    customer_id: str = Field(min_length=1, max_length=40)
-    store_id: str = Field(min_length=1, max_length=64)
-    external_id: str = Field(min_length=1, max_length=100)
-    occurred_at: TimestampIn | None = Field(default=None, description="Defaults to the time of posting.")
+    customer_id: ResourceId
+    store_id: StoreId
+    external_id: ExternalId
+    occurred_at: OccurredAt | None = Field(default=None, description="Defaults to the time of posting.")
     lines: list[TransactionLineIn] = Field(min_length=1, max_length=200)
     redeem_points: MoneyIn | None = Field(
         default=None,

@@ -39,6 +39,8 @@ t, p = tables.customer, tables.purchase
 @dataclass(frozen=True)
 class SearchFilters:
     q: str | None = None
+    phone: str | None = None  # a phone-like q as E.164: matched exactly
+    phone_ending: str | None = None  # a phone-like q that is no full number: its last digits
     tier: str | None = None
     phase: str | None = None
     status: str | None = None
@@ -147,14 +149,16 @@ async def search(
         query = query.where(t.c.id < after_id)
     if filters.q:
         like = f"%{_escape_like(filters.q.lower())}%"
-        query = query.where(
-            or_(
-                func.lower(t.c.name).like(like, escape="\\"),
-                t.c.phone.like(f"%{_escape_like(filters.q)}", escape="\\"),  # with or without country code
-                t.c.email == filters.q.lower(),
-                t.c.external_ref == filters.q,
-            )
-        )
+        matches = [
+            func.lower(t.c.name).like(like, escape="\\"),
+            t.c.email == filters.q.lower(),
+            t.c.external_ref == filters.q,
+        ]
+        if filters.phone:
+            matches.append(t.c.phone == filters.phone)
+        if filters.phone_ending:
+            matches.append(t.c.phone.like(f"%{filters.phone_ending}"))
+        query = query.where(or_(*matches))
     for field in ("tier", "phase", "status", "sales_rep", "store_id"):
         value = getattr(filters, field)
         if value is not None:

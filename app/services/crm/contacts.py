@@ -29,7 +29,6 @@ from app.repositories.crm import rows
 from app.services.crm.members import changed_member, seen_member
 from app.services.crm.pages import split
 from app.services.integration.api_keys import Principal
-from app.services.loyalty.customers import normalize_phone
 from app.services.pagination import decode_cursor, encode_cursor
 
 
@@ -44,8 +43,8 @@ async def create_contact(
     values.update(
         id=new_id("con"),
         customer_id=customer_id,
-        phone=normalize_phone(body.phone),
-        email=body.email.lower() if body.email else None,
+        phone=body.phone,  # E.164 and lower-case already: the request model normalises them
+        email=body.email,
         created_at=now,
     )
     if body.is_main:

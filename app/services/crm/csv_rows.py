@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from app.domain.crm.csv_cells import escape_cell
-from app.domain.errors import FieldProblem, InvalidInput
+from app.domain.crm.csv_cells import escape_cell, unescape_cell
 
 
 @dataclass(frozen=True)
@@ -22,17 +21,12 @@ class RowProblem:
     message: str
 
 
-class ImportRefused(InvalidInput):
-    """A file with bad rows: nothing of it was imported."""
-
-    code = "import_refused"
-    title = "Import refused"
+class ImportRefused(Exception):
+    """A file with bad rows: nothing of it was imported (the command line reports each row;
+    not an API error, so not a `DomainError`)."""
 
     def __init__(self, problems: list[RowProblem]) -> None:
-        super().__init__(
-            f"{len(problems)} problem(s); nothing was imported",
-            errors=[FieldProblem(f"line {p.line}: {p.field}", p.message) for p in problems],
-        )
+        super().__init__(f"{len(problems)} problem(s); nothing was imported")
         self.problems = problems
 
 
@@ -63,7 +57,7 @@ def read_rows(text: str, columns: set[str], required: set[str]) -> list[tuple[in
         if None in raw:
             rows.append((reader.line_num, {"": "more cells than columns"}))
             continue
-        rows.append((reader.line_num, {k: (v or "").strip() for k, v in raw.items()}))
+        rows.append((reader.line_num, {k: unescape_cell((v or "").strip()) for k, v in raw.items()}))
     return rows
 
 

@@ -164,7 +164,7 @@ def _receipts(rows: list[Row], problems: list[RowProblem]) -> dict[tuple[str, st
             continue  # its bad lines are reported already
         h = receipt.header
         probe: dict[str, Any] = {
-            "customer_id": h["customer_id"] or "by-ref",  # resolved later, from the database
+            "customer_id": h["customer_id"] or "by_ref",  # resolved later, from the database
             "store_id": h["store_id"],
             "external_id": h["external_id"],
             "lines": [i.model_dump() for i in receipt.items],

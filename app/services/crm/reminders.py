@@ -14,14 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.crm import reminders as rules
 from app.domain.crm.reminders import Reminder
-from app.domain.errors import InvalidInput
 from app.models import ServiceType
 from app.models.crm.reminders import ReminderPage, ReminderPublic
 from app.repositories.crm import maintenance as maintenance_repo
 from app.repositories.crm import reminders as repo
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.rules import load_rules
-from app.services.pagination import decode_cursor, encode_cursor
+from app.services.pagination import decode_number_cursor, encode_cursor
 
 MAX_DAYS = 366
 
@@ -92,10 +91,7 @@ async def page_reminders(
     session: AsyncSession, principal: Principal, today: date, days: int, limit: int, cursor: str | None
 ) -> ReminderPage:
     """A page of the reminders of the members the caller sees; the cursor is a position in their order."""
-    position = decode_cursor(cursor)
-    start = int(position) if position and position.isdigit() else 0
-    if position and not position.isdigit():
-        raise InvalidInput.at("cursor", "not a cursor this API returned")
+    start = decode_number_cursor(cursor) or 0
     everything = await list_reminders(session, today, days, principal.store_id)
     page = everything[start : start + limit]
     more = start + limit < len(everything)

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import NotFound, VoucherNotIssued
-from app.models.finance.vouchers import VoucherPage, VoucherPublic, VoucherStatus, VoucherUse, VoucherVoid
+from app.models.finance.vouchers import (
+    VOUCHER_CODE,
+    VoucherPage,
+    VoucherPublic,
+    VoucherStatus,
+    VoucherUse,
+    VoucherVoid,
+)
 from app.repositories.finance import vouchers as repo
 from app.repositories.loyalty import customers as customers_repo
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.access import check_sees, sees_member
-from app.services.pagination import decode_cursor, encode_cursor
+from app.services.pagination import decode_position, encode_cursor
+
+_CODE = re.compile(VOUCHER_CODE[1:-1])  # the contract's pattern, without its anchors
 
 
 async def get_voucher(session: AsyncSession, principal: Principal, code: str) -> VoucherPublic:
@@ -70,7 +80,7 @@ async def list_customer_vouchers(
     if member is None:
         raise NotFound(f"no member {customer_id}")
     await check_sees(session, principal, member)
-    after = decode_cursor(cursor)
+    after = decode_position(cursor, _CODE)
     found = await repo.page(session, customer_id, status.value if status else None, limit + 1, after)
     page = found[:limit]
     return VoucherPage(

@@ -37,7 +37,7 @@ from app.repositories.loyalty import customers as customers_repo
 from app.repositories.loyalty.catalogue import SETTINGS_ID
 from app.services.conditional import check_if_match
 from app.services.loyalty.rules import to_domain
-from app.services.pagination import decode_cursor, encode_cursor
+from app.services.pagination import HEX_CODE, decode_cursor, decode_position, encode_cursor
 
 NULLABLE = {"maintenance_interval_days", "maintenance_interval_km"}  # null turns the reminder off
 
@@ -122,7 +122,7 @@ async def replace_tier_table(
 
 
 def _service_type_cursor(cursor: str | None) -> str | None:
-    position = decode_cursor(cursor)
+    position = decode_position(cursor, HEX_CODE)
     try:
         return bytes.fromhex(position).decode() if position is not None else None
     except ValueError:

@@ -1,4 +1,9 @@
-"""Members: create with a duplicate check, read, update, search, soft delete."""
+"""Members: create with a duplicate check, read, update, search, soft delete.
+
+Phones and emails arrive normalised by the request models (E.164; trimmed, lower-case), so
+the duplicate check compares them exactly: spacing, punctuation, a missing country code or
+letter case cannot slip a second member past it.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.errors import DuplicateMember, InvalidInput, NotFound, StoreNotAllowed
+from app.domain.errors import DuplicateMember, NotFound, StoreNotAllowed
 from app.domain.loyalty.lifecycle import lifecycle_stage
 from app.models import Customer
 from app.models.base import new_id
@@ -20,6 +25,7 @@ from app.models.loyalty.customers import (
     CustomerRecord,
     CustomerUpdate,
 )
+from app.models.text import PHONE, phone_region, to_e164
 from app.repositories.loyalty import customers as repo
 from app.repositories.loyalty.customers import SearchFilters
 from app.repositories.sync import ChangedSince
@@ -30,22 +36,7 @@ from app.services.loyalty.rules import hold_rules
 from app.services.loyalty.stores import require_store
 from app.services.pagination import decode_cursor, decode_sync_cursor, encode_cursor, sync_cursor
 
-_PHONE_NOISE = re.compile(r"[\s()\-]")
-_PHONE_LIKE = re.compile(r"\+?[0-9 ()\-]{3,31}")
-_REQUIRED = {"name", "kind", "phase", "status", "relationship", "tags"}
-
-
-def normalize_phone(phone: str | None) -> str | None:
-    """Compare phones by digits (and a leading +), whatever the spacing the caller used."""
-    return _PHONE_NOISE.sub("", phone) if phone else phone
-
-
-def _normalized(values: dict[str, Any]) -> dict[str, Any]:
-    if values.get("phone"):
-        values["phone"] = normalize_phone(values["phone"])
-    if values.get("email"):
-        values["email"] = values["email"].lower()
-    return values
+_PHONE_LIKE = re.compile(PHONE)
 
 
 def to_public(member: CustomerRecord, now: datetime) -> CustomerPublic:
@@ -86,7 +77,7 @@ async def create_customer(
     session: AsyncSession, principal: Principal, body: CustomerCreate, *, allow_duplicate: bool, now: datetime
 ) -> CustomerPublic:
     """A new member; a store-bound key's members belong to its store."""
-    values = _normalized(body.model_dump())
+    values = body.model_dump()
     if values.get("store_id") is None:
         values["store_id"] = principal.store_id
     await _check_store(session, principal, values)
@@ -134,10 +125,7 @@ async def update_customer(
     member = await _found(session, principal, customer_id, for_update=True)
     await check_changes(session, principal, member)
     check_if_match(to_public(member, now), if_match, required=False)
-    values = _normalized(body.model_dump(exclude_unset=True))
-    for field in _REQUIRED & values.keys():
-        if values[field] is None:
-            raise InvalidInput.at(field, "may not be null")
+    values = body.model_dump(exclude_unset=True)
     if principal.store_id is not None and "store_id" in values and values["store_id"] is None:
         raise StoreNotAllowed("a store-bound key cannot remove a member from its store")
     await _check_store(session, principal, values)
@@ -160,6 +148,16 @@ async def delete_customer(
     await repo.update_fields(session, customer_id, {"deleted_at": now, "updated_at": now})
 
 
+def _with_phone_terms(filters: SearchFilters) -> SearchFilters:
+    """A phone-like query finds its number exactly (as E.164), or else by its last digits."""
+    q = (filters.q or "").strip()
+    if not _PHONE_LIKE.fullmatch(q):
+        return replace(filters, q=q or None)
+    e164 = to_e164(q, phone_region())
+    ending = None if e164 else "".join(c for c in q if c in "0123456789")
+    return replace(filters, q=q, phone=e164, phone_ending=ending)
+
+
 async def search_customers(
     session: AsyncSession,
     principal: Principal,
@@ -171,9 +169,7 @@ async def search_customers(
 ) -> CustomerPage:
     """Members the caller may see matching the filters, newest first; with `updated_since`,
     every change (deletions too), oldest change first."""
-    filters = replace(filters, visible_to_store=principal.store_id)
-    if filters.q and _PHONE_LIKE.fullmatch(filters.q):
-        filters = replace(filters, q=normalize_phone(filters.q))
+    filters = _with_phone_terms(replace(filters, visible_to_store=principal.store_id))
     if updated_since is not None:
         changed = ChangedSince(updated_since, decode_sync_cursor(cursor))
         found = await repo.search(session, filters, limit + 1, None, changed)
@@ -183,7 +179,7 @@ async def search_customers(
             items=[to_public(m, now) for m in page],
             next_cursor=sync_cursor(page[-1].updated_at, page[-1].id) if more else None,
         )
-    found = await repo.search(session, filters, limit + 1, decode_cursor(cursor))
+    found = await repo.search(session, filters, limit + 1, decode_cursor(cursor, "cus"))
     page = found[:limit]
     return CustomerPage(
         items=[to_public(m, now) for m in page],

@@ -36,7 +36,7 @@ from app.services.integration.api_keys import Principal
 from app.services.loyalty.access import check_sees
 from app.services.loyalty.ledger import Applied, Movement, apply_movement
 from app.services.loyalty.rules import Rules, load_rules
-from app.services.pagination import decode_cursor, encode_cursor
+from app.services.pagination import decode_number_cursor, encode_cursor
 
 
 async def get_member(
@@ -125,10 +125,7 @@ async def get_ledger(
     if member is None:
         raise NotFound(f"no member {customer_id}")
     await check_sees(session, principal, member)
-    position = decode_cursor(cursor)
-    if position is not None and not position.isdigit():
-        raise InvalidInput.at("cursor", "not a cursor this API returned")
-    at = int(position) if position else None
+    at = decode_number_cursor(cursor)
     if updated_since is not None:
         entries = await ledger_repo.page_since(session, customer_id, updated_since, limit + 1, at)
     else:

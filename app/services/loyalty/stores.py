@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.errors import DuplicateStore, InvalidInput, NotFound
 from app.models.loyalty.stores import STORE_CODE, StoreCreate, StorePage, StorePublic, StoreUpdate
 from app.repositories.loyalty import stores as repo
-from app.services.pagination import decode_cursor, encode_cursor
+from app.services.pagination import HEX_CODE, decode_position, encode_cursor
 
 
 async def require_store(session: AsyncSession, code: str) -> None:
@@ -28,7 +28,7 @@ async def require_store(session: AsyncSession, code: str) -> None:
 
 def _after(cursor: str | None) -> str | None:
     """The store code a cursor points after (codes travel hex-encoded: they may hold `.` and `-`)."""
-    text = decode_cursor(cursor)
+    text = decode_position(cursor, HEX_CODE)
     if text is None:
         return None
     try:

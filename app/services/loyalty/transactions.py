@@ -294,7 +294,7 @@ async def list_transactions(
         customer_id=customer_id,
         store_id=store_id,
         limit=limit + 1,
-        after_id=None if changed else decode_cursor(cursor),
+        after_id=None if changed else decode_cursor(cursor, "txn"),
         changed=changed,
     )
     page = list(found[:limit])

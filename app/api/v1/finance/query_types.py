@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Query
 
 from app.domain.errors import InvalidInput
+from app.models.types import storable_timestamp
 
 DAY = r"^\d{4}-\d{2}-\d{2}$"
 INSTANT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
@@ -51,6 +52,7 @@ def parse_instant(name: str, text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInput.at(name, "must be an RFC 3339 timestamp with an offset") from None
+        return storable_timestamp(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError as exc:
+        reason = "must be an RFC 3339 timestamp with an offset" if "between" not in str(exc) else str(exc)
+        raise InvalidInput.at(name, reason) from None

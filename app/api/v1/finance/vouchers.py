@@ -30,7 +30,7 @@ from app.models.finance.vouchers import (
 from app.services.finance import vouchers as service
 
 router = APIRouter(tags=["vouchers"])
-Code = Annotated[str, Path(pattern=VOUCHER_CODE)]
+Code = Annotated[str, Path(max_length=32, pattern=VOUCHER_CODE)]
 CustomerId = Annotated[str, Path(min_length=1, max_length=64)]
 
 

@@ -23,6 +23,7 @@ from app.domain.loyalty.points_settings import Phase
 from app.errors import problems
 from app.models.base import utcnow
 from app.models.loyalty.customers import CustomerCreate, CustomerPage, CustomerPublic, CustomerUpdate, Status
+from app.models.text import CODE, LINE, STORE_ID
 from app.repositories.loyalty.customers import SearchFilters
 from app.services.loyalty import customers as service
 
@@ -61,13 +62,19 @@ async def list_customers(
     uow: UoW,
     q: Annotated[
         str | None,
-        Query(min_length=1, max_length=100, description="Name fragment, phone, email or reference."),
+        Query(
+            min_length=1,
+            max_length=100,
+            pattern=LINE,
+            description="Name fragment, phone (any spelling; a partial number matches the last digits), "
+            "email or reference.",
+        ),
     ] = None,
-    tier: Annotated[str | None, Query(max_length=32)] = None,
+    tier: Annotated[str | None, Query(max_length=32, pattern=CODE)] = None,
     phase: Phase | None = None,
     status: Status | None = None,
-    sales_rep: Annotated[str | None, Query(max_length=100)] = None,
-    store_id: Annotated[str | None, Query(max_length=64)] = None,
+    sales_rep: Annotated[str | None, Query(max_length=100, pattern=LINE)] = None,
+    store_id: Annotated[str | None, Query(max_length=64, pattern=STORE_ID)] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
     updated_since: UpdatedSince = None,

@@ -20,6 +20,7 @@ from app.models.loyalty.purchases import (
     TransactionPage,
     TransactionPublic,
 )
+from app.models.text import RESOURCE_ID, STORE_ID
 from app.services.loyalty import refund_reads, refunds
 from app.services.loyalty import transactions as service
 
@@ -68,8 +69,8 @@ async def quote_transaction(body: TransactionCreate, principal: TransactionsWrit
 async def list_transactions(
     principal: MembersRead,
     uow: UoW,
-    customer_id: Annotated[str | None, Query(max_length=64)] = None,
-    store_id: Annotated[str | None, Query(max_length=64)] = None,
+    customer_id: Annotated[str | None, Query(max_length=40, pattern=RESOURCE_ID)] = None,
+    store_id: Annotated[str | None, Query(max_length=64, pattern=STORE_ID)] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
     updated_since: UpdatedSince = None,

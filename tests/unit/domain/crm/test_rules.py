@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.crm.csv_cells import escape_cell
+from app.domain.crm.csv_cells import escape_cell, unescape_cell
 from app.domain.crm.errors import IllegalTransition, MileageWentBack, OpenTasks
 from app.domain.crm.mileage import check_reading
 from app.domain.crm.tickets import TicketStatus, check_transition
@@ -77,3 +77,4 @@ def test_closing_needs_a_resolution_and_no_open_task() -> None:
 )
 def test_formula_cells_are_escaped(text: str, expected: str) -> None:
     assert escape_cell(text) == expected
+    assert unescape_cell(escape_cell(text)) == text  # an export imports back as it was
