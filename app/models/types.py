@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     AwareDatetime,
+    StringConstraints,
     BeforeValidator,
     ConfigDict,
     PlainSerializer,
@@ -60,28 +61,30 @@ MoneyIn = Annotated[
     Decimal,
     _parser(MONEY_IN, "1000.00"),
     PlainSerializer(_money_text, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": f"^{MONEY_IN}$", "examples": ["1000.00"]}),
+    WithJsonSchema({"type": "string", "maxLength": 13, "pattern": f"^{MONEY_IN}$", "examples": ["1000.00"]}),
 ]
 #: A signed amount of points in a request (adjustments).
 SignedPointsIn = Annotated[
     Decimal,
     _parser(SIGNED_MONEY_IN, "-150.00"),
     PlainSerializer(_money_text, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": f"^{SIGNED_MONEY_IN}$", "examples": ["-150.00"]}),
+    WithJsonSchema(
+        {"type": "string", "maxLength": 14, "pattern": f"^{SIGNED_MONEY_IN}$", "examples": ["-150.00"]}
+    ),
 ]
 #: A rate, margin, share or weight in a request, at most 4 places.
 RateIn = Annotated[
     Decimal,
     _parser(RATE_IN, "0.35"),
     PlainSerializer(_rate_text, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": f"^{RATE_IN}$", "examples": ["0.35"]}),
+    WithJsonSchema({"type": "string", "maxLength": 7, "pattern": f"^{RATE_IN}$", "examples": ["0.35"]}),
 ]
 #: A margin in [-1, 1], at most 4 places.
 MarginIn = Annotated[
     Decimal,
     _parser(MARGIN_IN, "0.35"),
     PlainSerializer(_rate_text, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": f"^{MARGIN_IN}$", "examples": ["0.35"]}),
+    WithJsonSchema({"type": "string", "maxLength": 7, "pattern": f"^{MARGIN_IN}$", "examples": ["0.35"]}),
 ]
 #: Money or points in a response: always 2 places.
 Money = Annotated[
@@ -103,6 +106,9 @@ def _text_only(value: Any) -> Any:
         raise ValueError("must be an ISO 8601 string")
     return value
 
+
+#: A free-text label such as a member tag.
+Label = Annotated[str, StringConstraints(max_length=64)]
 
 #: A calendar date in a request ("1985-04-12").
 DateIn = Annotated[date, BeforeValidator(_text_only)]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StringConstraints
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
@@ -14,6 +14,7 @@ from app.models.base import Basis, Cents, UTCDateTime
 from app.models.types import MarginIn, Money, MoneyIn, Rate, RateIn, RequestModel
 
 CODE = r"^[a-z0-9][a-z0-9_\-]{0,31}$"
+ServiceCode = Annotated[str, StringConstraints(max_length=32, pattern=CODE)]
 
 
 class Tier(SQLModel, table=True):
@@ -30,11 +31,11 @@ class Tier(SQLModel, table=True):
 class TierIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(regex=CODE)
+    code: str = Field(max_length=32, schema_extra={"pattern": CODE})
     name: str = Field(min_length=1, max_length=100)
     threshold: MoneyIn
     rebate_rate: RateIn
-    allowed_services: list[str] = Field(default_factory=list, max_length=100)
+    allowed_services: list[ServiceCode] = Field(default_factory=list, max_length=100)
 
 
 class TierPublic(SQLModel):
@@ -106,7 +107,7 @@ class ServiceTypeCreate(RequestModel):
         },
     )
 
-    code: str = Field(regex=CODE)
+    code: str = Field(max_length=32, schema_extra={"pattern": CODE})
     name: str = Field(min_length=1, max_length=100)
     category: str = Field(min_length=1, max_length=100)
     average_margin: MarginIn

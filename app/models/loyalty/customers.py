@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 from app.domain.loyalty.lifecycle import LifecycleStage
 from app.domain.loyalty.points_settings import Phase
 from app.models.base import Cents, UTCDateTime
-from app.models.types import DateIn, Money, RequestModel
+from app.models.types import DateIn, Label, Money, RequestModel
 
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PHONE = r"^\+?[0-9 ()\-]{3,31}$"
@@ -48,8 +48,8 @@ class CustomerBase(SQLModel):
     name: str = Field(min_length=1, max_length=200)
     kind: Kind = Field(default=Kind.person, sa_type=String(16))
     phase: Phase = Field(default=Phase.development, sa_type=String(16))
-    phone: str | None = Field(default=None, max_length=32, regex=PHONE)
-    email: str | None = Field(default=None, max_length=254, regex=EMAIL)
+    phone: str | None = Field(default=None, max_length=32, schema_extra={"pattern": PHONE})
+    email: str | None = Field(default=None, max_length=254, schema_extra={"pattern": EMAIL})
     external_ref: str | None = Field(default=None, min_length=1, max_length=100)
     birthday: DateIn | None = None
     gender: Gender | None = Field(default=None, sa_type=String(16))
@@ -119,7 +119,7 @@ class CustomerCreate(CustomerBase, RequestModel):
         },
     )
 
-    tags: list[str] = Field(default_factory=list, max_length=50)
+    tags: list[Label] = Field(default_factory=list, max_length=50)
 
 
 class CustomerUpdate(RequestModel):
@@ -133,8 +133,8 @@ class CustomerUpdate(RequestModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     kind: Kind | None = None
     phase: Phase | None = None
-    phone: str | None = Field(default=None, max_length=32, regex=PHONE)
-    email: str | None = Field(default=None, max_length=254, regex=EMAIL)
+    phone: str | None = Field(default=None, max_length=32, schema_extra={"pattern": PHONE})
+    email: str | None = Field(default=None, max_length=254, schema_extra={"pattern": EMAIL})
     external_ref: str | None = Field(default=None, min_length=1, max_length=100)
     birthday: DateIn | None = None
     gender: Gender | None = None
@@ -147,7 +147,7 @@ class CustomerUpdate(RequestModel):
     relationship: Relationship | None = None
     sales_rep: str | None = Field(default=None, max_length=100)
     store_id: str | None = Field(default=None, max_length=64)
-    tags: list[str] | None = Field(default=None, max_length=50)
+    tags: list[Label] | None = Field(default=None, max_length=50)
     notes: str | None = Field(default=None, max_length=5000)
 
 
