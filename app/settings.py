@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     # HMAC key for API-key hashes; on SQLite it is generated once beside the database if unset.
     secret_key: str | None = None
     pool_size: int = 16
+    # Behind PgBouncer in transaction mode: no prepared statement may outlive its transaction,
+    # so asyncpg's statement caches are off and each statement gets a unique name.
+    pgbouncer: bool = False
     max_body_bytes: int = 1_048_576
     # Attempts of a use case that lost a serialization or deadlock race before answering 503.
     write_retries: int = 5

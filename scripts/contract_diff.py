@@ -50,7 +50,10 @@ class Diff:
         if new is None:
             self.found.append(f"{where} removed")
             return
-        old_params = {(p["in"], p["name"]): p for p in map(lambda p: self.resolve(self.base, p), old.get("parameters", []))}
+        old_params = {
+            (p["in"], p["name"]): p
+            for p in map(lambda p: self.resolve(self.base, p), old.get("parameters", []))
+        }
         for p in (self.resolve(self.new, p) for p in new.get("parameters", [])):
             key = (p["in"], p["name"])
             label = f"{where} parameter {p['name']}"
@@ -72,7 +75,9 @@ class Diff:
                 self.request(f"{where} request", old_body, new_body)
         for status, response in old.get("responses", {}).items():
             if status.startswith("2"):
-                self.response_status(f"{where} response {status}", response, new.get("responses", {}).get(status))
+                self.response_status(
+                    f"{where} response {status}", response, new.get("responses", {}).get(status)
+                )
 
     def body(self, doc: Schema, body: Any) -> Schema | None:
         body = self.resolve(doc, body)
@@ -100,7 +105,13 @@ class Diff:
         o, n = branch(self.base, old), branch(self.new, new)
         if "enum" in n and set(o.get("enum", n["enum"])) - set(n["enum"]):
             self.found.append(f"{where} enum narrowed")
-        for bound, tighter in (("maxLength", min), ("maxItems", min), ("maximum", min), ("minLength", max), ("minimum", max)):
+        for bound, tighter in (
+            ("maxLength", min),
+            ("maxItems", min),
+            ("maximum", min),
+            ("minLength", max),
+            ("minimum", max),
+        ):
             if bound in n and (bound not in o or tighter(o[bound], n[bound]) == n[bound] != o[bound]):
                 self.found.append(f"{where}.{bound}")
         if n.get("pattern") and n.get("pattern") != o.get("pattern"):

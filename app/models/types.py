@@ -14,11 +14,11 @@ from typing import Annotated, Any
 
 from pydantic import (
     AwareDatetime,
-    StringConstraints,
     BeforeValidator,
     ConfigDict,
     PlainSerializer,
     PlainValidator,
+    StringConstraints,
     WithJsonSchema,
     field_validator,
 )

@@ -27,7 +27,6 @@ from profit_loyalty_crm_api_client.models import (
     RefundCreate,
     RefundPublic,
     ServiceTypeCreate,
-    ServiceTypePublic,
     TransactionCreate,
     TransactionLineIn,
     TransactionPublic,
@@ -50,11 +49,16 @@ def main(base_url: str, api_key: str) -> None:
     run = uuid.uuid4().hex[:8]
     create_service_type.sync_detailed(
         client=client,
-        body=ServiceTypeCreate(code="maintenance", name="Maintenance", category="after-sales", average_margin="0.35"),
+        body=ServiceTypeCreate(
+            code="maintenance", name="Maintenance", category="after-sales", average_margin="0.35"
+        ),
     )  # 201 on a fresh database, 409 when an earlier run made it: either way it exists now
     member = expect(
         "create member",
-        create_customer.sync_detailed(client=client, body=CustomerCreate(name=f"Journey {run}", phone=f"+86 139 {uuid.uuid4().int % 10**8:08d}")),
+        create_customer.sync_detailed(
+            client=client,
+            body=CustomerCreate(name=f"Journey {run}", phone=f"+86 139 {uuid.uuid4().int % 10**8:08d}"),
+        ),
         201,
         CustomerPublic,
     )
@@ -76,17 +80,27 @@ def main(base_url: str, api_key: str) -> None:
     if replayed.id != posted.id or replay.headers.get("Idempotent-Replayed") != "true":
         raise SystemExit(f"replay: expected the first response again, got {replayed.id} {replay.headers}")
     points = expect(
-        "points after one posting", get_customer_points.sync_detailed(member.id, client=client), 200, PointsPublic
+        "points after one posting",
+        get_customer_points.sync_detailed(member.id, client=client),
+        200,
+        PointsPublic,
     )
     if points.balance != posted.points:
         raise SystemExit(f"points: balance {points.balance} != posted {posted.points}")
     refund = expect(
         "refund everything",
-        create_refund.sync_detailed(posted.id, client=client, body=RefundCreate(), idempotency_key=f"{key}-refund"),
+        create_refund.sync_detailed(
+            posted.id, client=client, body=RefundCreate(), idempotency_key=f"{key}-refund"
+        ),
         201,
         RefundPublic,
     )
-    after = expect("points after the refund", get_customer_points.sync_detailed(member.id, client=client), 200, PointsPublic)
+    after = expect(
+        "points after the refund",
+        get_customer_points.sync_detailed(member.id, client=client),
+        200,
+        PointsPublic,
+    )
     if after.balance != "0.00" or refund.balance != "0.00" or refund.amount != posted.payable:
         raise SystemExit(f"refund: balance {after.balance}, refunded {refund.amount} of {posted.payable}")
 
@@ -106,7 +120,9 @@ def main(base_url: str, api_key: str) -> None:
         external_id=f"R-{run}-bad",
         lines=[TransactionLineIn(service_type="maintenance", amount="12.345", margin="0.35")],
     )
-    invalid = expect("amount with 3 places", create_transaction.sync_detailed(client=client, body=bad), 422, Problem)
+    invalid = expect(
+        "amount with 3 places", create_transaction.sync_detailed(client=client, body=bad), 422, Problem
+    )
     if not missing.code or duplicate.existing_id != posted.id:
         raise SystemExit(f"409: existing_id {duplicate.existing_id!r} should be {posted.id}")
     fields = [e.field for e in invalid.errors or []]
