@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -17,7 +18,7 @@ from app.db.uow import Database
 from app.models.base import utcnow
 from app.models.integration.api_keys import ApiKeyCreate, Scope
 from app.services import seed
-from app.services.integration import api_keys
+from app.services.integration import api_keys, warehouse
 from app.settings import get_settings, resolve_secret_key
 
 T = TypeVar("T")
@@ -116,6 +117,32 @@ def cmd_keys_revoke(args: argparse.Namespace) -> None:
     print(f"revoked {key.id}")
 
 
+def cmd_export_warehouse(args: argparse.Namespace) -> None:
+    """Parquet by month for the data warehouse; unchanged partitions are left untouched."""
+    settings = get_settings()
+    since = (
+        datetime.fromisoformat(args.since + ("-01" if len(args.since) == 7 else "")) if args.since else None
+    )
+
+    async def main() -> list[warehouse.Partition]:
+        engine = create_engine(settings)
+        # One snapshot for every dataset on PostgreSQL; SQLite reads without taking its write lock.
+        level = "AUTOCOMMIT" if settings.is_sqlite else "REPEATABLE READ"
+        try:
+            async with create_sessionmaker(engine)() as session:
+                await session.connection(execution_options={"isolation_level": level})
+                return await warehouse.export(session, Path(args.out), since and since.replace(tzinfo=UTC))
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(main())
+    for part in report:
+        state = "written" if part.written else "unchanged"
+        print(f"{part.dataset}/month={part.month}	{part.rows} rows	{state}")
+    written = sum(p.written for p in report)
+    print(f"{written} partition(s) written, {len(report) - written} unchanged")
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="crm", description="Profit-aware loyalty and customer API")
     sub = root.add_subparsers(dest="command", required=True)
@@ -131,6 +158,13 @@ def parser() -> argparse.ArgumentParser:
     contract.add_argument("--path", default="openapi/openapi.json")
     contract.add_argument("--check", action="store_true")
     contract.set_defaults(func=cmd_openapi)
+    export = sub.add_parser("export", help="export data").add_subparsers(dest="target", required=True)
+    to_warehouse = export.add_parser(
+        "warehouse", help="members, purchases, lines, ledger as Parquet by month"
+    )
+    to_warehouse.add_argument("--out", required=True, help="directory of the Parquet partitions")
+    to_warehouse.add_argument("--since", help="YYYY-MM or YYYY-MM-DD: rebuild only from that month on")
+    to_warehouse.set_defaults(func=cmd_export_warehouse)
     keys = sub.add_parser("api-keys", help="manage API keys").add_subparsers(dest="action", required=True)
     create = keys.add_parser("create", help="create a key; prints it as the last line")
     create.add_argument("--name", required=True)
