@@ -86,6 +86,7 @@ def test_the_spectral_house_rules_catch_each_violation(tmp_path: Path) -> None:
     create["responses"]["409"]["content"] = {"application/json": {"schema": {"type": "object"}}}
     bad["components"]["schemas"]["TierStatus"]["properties"]["balance"] = {"type": "number"}
     bad["components"]["schemas"]["CustomerCreate"]["properties"]["name"].pop("maxLength")
+    bad["components"]["schemas"]["app__models__x__Status"] = {"type": "string", "enum": ["a"]}
     path = tmp_path / "openapi.json"
     path.write_text(json.dumps(bad))
     result = subprocess.run(
@@ -105,5 +106,6 @@ def test_the_spectral_house_rules_catch_each_violation(tmp_path: Path) -> None:
         "errors-are-problem-json",
         "money-and-points-are-strings",
         "request-strings-bounded",
+        "schema-names-are-pascal-case",
     } <= codes, errors
     assert ("money-and-points-are-strings", "components.schemas.TierStatus.properties.balance") in errors
