@@ -63,7 +63,8 @@ class Diff:
                 continue
             if p.get("required") and not old_params[key].get("required"):
                 self.found.append(f"{label} became required")
-            self.request(label, old_params.pop(key).get("schema", {}), p.get("schema", {}))
+            old_schema = old_params.pop(key).get("schema", {})
+            self.request(label, without_null(old_schema), without_null(p.get("schema", {})))
         for _, name in old_params:
             self.found.append(f"{where} parameter {name} removed")
         old_body = self.body(self.base, old.get("requestBody"))
@@ -146,6 +147,12 @@ class Diff:
                 self.response(f"{where} {name}", o["properties"][name], n["properties"][name], depth + 1)
         if "items" in o and "items" in n:
             self.response(f"{where}[]", o["items"], n["items"], depth + 1)
+
+
+def without_null(schema: Schema) -> Schema:
+    """A parameter is absent or a string on the wire, never JSON null: drop a null variant."""
+    variants = [v for v in schema.get("anyOf", []) if v.get("type") != "null"]
+    return variants[0] if len(variants) == 1 else schema
 
 
 def branch(doc: Schema, schema: Schema) -> Schema:

@@ -44,6 +44,10 @@ def test_an_unchanged_or_widened_contract_has_no_breaking_change() -> None:
         {"name": "new_filter", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 9}}
     )
     assert breaking(wider) == []
+    nullable = copy.deepcopy(CONTRACT)  # a header or query value is never JSON null on the wire
+    (header,) = [p for p in nullable["paths"]["/v1/customers"]["post"]["parameters"] if p["in"] == "header"]
+    header["schema"] = {"anyOf": [header["schema"], {"type": "null"}]}
+    assert contract_diff.Diff(nullable, CONTRACT).breaking() == []
 
 
 def test_each_kind_of_breaking_change_is_found() -> None:
