@@ -90,6 +90,9 @@ def test_the_spectral_house_rules_catch_each_violation(tmp_path: Path) -> None:
     create["responses"]["409"]["content"] = {"application/json": {"schema": {"type": "object"}}}
     bad["components"]["schemas"]["TierStatus"]["properties"]["balance"] = {"type": "number"}
     bad["components"]["schemas"]["CustomerCreate"]["properties"]["name"].pop("maxLength")
+    bad["paths"]["/v1/customers"]["get"]["parameters"].append(
+        {"name": "access_token", "in": "query", "schema": {"type": "string", "maxLength": 99}}
+    )
     bad["components"]["schemas"]["app__models__x__Status"] = {"type": "string", "enum": ["a"]}
     path = tmp_path / "openapi.json"
     path.write_text(json.dumps(bad))
@@ -111,5 +114,6 @@ def test_the_spectral_house_rules_catch_each_violation(tmp_path: Path) -> None:
         "money-and-points-are-strings",
         "request-strings-bounded",
         "schema-names-are-pascal-case",
+        "no-credentials-in-url",
     } <= codes, errors
     assert ("money-and-points-are-strings", "components.schemas.TierStatus.properties.balance") in errors
