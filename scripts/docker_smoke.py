@@ -5,7 +5,7 @@ Dockerfile and replays it in a temporary directory: the build stage's COPY and R
 a fresh virtualenv at the image's path, mapped under the directory), then with the runtime
 stage's ENV and WORKDIR the migrate command of compose.yaml's `migrate` service, the image's
 CMD, and its HEALTHCHECK until it passes. Nothing is written here by hand, so the image and
-this check cannot drift apart. `tests/integration/test_deployment.py` checks the file's shape.
+this check cannot drift apart. `tests/deployment/test_dockerfile.py` checks the file's shape.
 
     .venv/bin/python scripts/docker_smoke.py
 """
@@ -61,7 +61,8 @@ def command(args: str) -> list[str]:
 
 
 def healthcheck(args: str) -> list[str]:
-    return command(args.split(" CMD ", 1)[1].strip() if not args.startswith("CMD") else args[3:].strip())
+    """The command of `HEALTHCHECK [options] CMD …`."""
+    return command(args.split("CMD", 1)[1].strip())
 
 
 def env_pairs(args: str) -> list[tuple[str, str]]:
