@@ -22,7 +22,7 @@ from app.models.base import utcnow
 from app.models.integration.api_keys import ApiKeyCreate, Scope
 from app.services import seed
 from app.services.finance import expiry, pnl
-from app.services.integration import api_keys
+from app.services.integration import api_keys, warehouse
 from app.settings import get_settings, resolve_secret_key
 
 T = TypeVar("T")
@@ -186,6 +186,11 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
+    if args.kind == "warehouse":
+        cmd_export_warehouse(args)
+        return
+    if args.since:
+        raise SystemExit("crm export: --since applies to the warehouse export only")
     from app.cli_csv import export_file
 
     raise SystemExit(export_file(args.kind, Path(args.out), _run))
@@ -213,6 +218,32 @@ def cmd_keys_revoke(args: argparse.Namespace) -> None:
     print(f"revoked {key.id}")
 
 
+def cmd_export_warehouse(args: argparse.Namespace) -> None:
+    """Parquet by month for the data warehouse; unchanged partitions are left untouched."""
+    settings = get_settings()
+    since = (
+        datetime.fromisoformat(args.since + ("-01" if len(args.since) == 7 else "")) if args.since else None
+    )
+
+    async def main() -> list[warehouse.Partition]:
+        engine = create_engine(settings)
+        # One snapshot for every dataset on PostgreSQL; SQLite reads without taking its write lock.
+        level = "AUTOCOMMIT" if settings.is_sqlite else "REPEATABLE READ"
+        try:
+            async with create_sessionmaker(engine)() as session:
+                await session.connection(execution_options={"isolation_level": level})
+                return await warehouse.export(session, Path(args.out), since and since.replace(tzinfo=UTC))
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(main())
+    for part in report:
+        state = "written" if part.written else "unchanged"
+        print(f"{part.dataset}/month={part.month}	{part.rows} rows	{state}")
+    written = sum(p.written for p in report)
+    print(f"{written} partition(s) written, {len(report) - written} unchanged")
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="crm", description="Profit-aware loyalty and customer API")
     sub = root.add_subparsers(dest="command", required=True)
@@ -238,9 +269,14 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("kind", choices=["customers", "transactions"])
     imp.add_argument("file")
     imp.set_defaults(func=cmd_import)
-    exp = sub.add_parser("export", help="export to a CSV file that Excel opens (see docs/crm.md)")
-    exp.add_argument("kind", choices=["customers", "ledger"])
-    exp.add_argument("--out", required=True)
+    exp = sub.add_parser(
+        "export",
+        help="customers|ledger: a CSV file Excel opens (docs/crm.md); "
+        "warehouse: Parquet partitions by month (docs/warehouse.md)",
+    )
+    exp.add_argument("kind", choices=["customers", "ledger", "warehouse"])
+    exp.add_argument("--out", required=True, help="the CSV file, or the warehouse directory")
+    exp.add_argument("--since", help="warehouse only: YYYY-MM or YYYY-MM-DD, rebuild from that month on")
     exp.set_defaults(func=cmd_export)
     keys = sub.add_parser("api-keys", help="manage API keys").add_subparsers(dest="action", required=True)
     create = keys.add_parser("create", help="create a key; prints it as the last line")

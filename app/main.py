@@ -176,10 +176,15 @@ def _document_access(schema: dict[str, Any]) -> None:
 
 
 def _drop_null_variant(parameter: dict[str, Any]) -> None:
-    """An optional query parameter is absent, never null: `anyOf [T, null]` becomes `T`."""
+    """An optional query or header parameter is absent, never null: `anyOf [T, null]` becomes `T`."""
     schema = parameter.get("schema", {})
     variants = schema.get("anyOf")
-    if parameter.get("in") == "query" and variants and len(variants) == 2 and {"type": "null"} in variants:
+    if (
+        parameter.get("in") in ("query", "header")
+        and variants
+        and len(variants) == 2
+        and {"type": "null"} in variants
+    ):
         kept = next(v for v in variants if v != {"type": "null"})
         schema.pop("anyOf")
         schema.update(kept)

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     pool_size: int = 16
     # Seconds a request waits for a pooled connection before it is answered 503.
     pool_timeout: float = 10
+    # Behind PgBouncer in transaction mode: no prepared statement may outlive its transaction,
+    # so asyncpg's statement caches are off and each statement gets a unique name.
+    pgbouncer: bool = False
     max_body_bytes: int = 1_048_576
     # Attempts of a use case that lost a serialization or deadlock race before answering 503.
     write_retries: int = 5

@@ -3,11 +3,19 @@
 SQLite runs in WAL mode with `synchronous=FULL` and a busy timeout, and every transaction
 takes the write lock up front (`BEGIN IMMEDIATE`) so two writers never deadlock on a lock
 upgrade. Reads that need no transaction use AUTOCOMMIT and skip it.
+
+Behind PgBouncer in transaction mode (`CRM_PGBOUNCER=true`) consecutive statements may reach
+different server connections, so a prepared statement cached on one is unknown on the next:
+asyncpg's caches are turned off and every statement is prepared under a unique name (the
+recipe in SQLAlchemy's asyncpg dialect documentation). Read-only requests there also run in a
+transaction instead of AUTOCOMMIT: outside one, PgBouncer may hand a statement's prepare and
+its execution to two different server connections.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
@@ -56,7 +64,27 @@ def create_engine(settings: Settings) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    return create_async_engine(settings.database_url, hide_parameters=True, **pool)
+    engine = create_async_engine(
+        settings.database_url,
+        hide_parameters=True,
+        connect_args=_PGBOUNCER_CONNECT_ARGS if settings.pgbouncer else {},
+        **pool,
+    )
+    if settings.pgbouncer:
+        event.listen(engine.sync_engine, "set_connection_execution_options", _no_autocommit)
+    return engine
+
+
+_PGBOUNCER_CONNECT_ARGS: dict[str, Any] = {
+    "statement_cache_size": 0,
+    "prepared_statement_cache_size": 0,
+    "prepared_statement_name_func": lambda: f"__asyncpg_{uuid4()}__",
+}
+
+
+def _no_autocommit(_conn: Connection, options: dict[str, Any]) -> None:
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        del options["isolation_level"]
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

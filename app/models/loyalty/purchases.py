@@ -117,7 +117,10 @@ class TransactionLineIn(RequestModel):
         json_schema_extra={
             "not": {
                 "required": ["margin", "cost"],
-                "properties": {"margin": {"type": "string"}, "cost": {"type": "string"}},
+                "properties": {
+                    "margin": {"type": "string", "maxLength": 7},
+                    "cost": {"type": "string", "maxLength": 13},
+                },
             }
         },
     )
