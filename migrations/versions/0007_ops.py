@@ -1,7 +1,7 @@
 """Incremental sync: purchases get `updated_at`; members and purchases an (updated_at, id) index.
 
 Revision ID: 0007
-Revises: 0001
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0002"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""Migration 0006 gives every balance held before it one opening lot, so the lots add up."""
+"""Migration 0004 gives every balance held before it one opening lot, so the lots add up."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Migration 0003 rewrites phones stored by earlier versions as E.164 and emails lower-cased,
+"""Migration 0008 rewrites phones stored by earlier versions as E.164 and emails lower-cased,
 so the duplicate check finds members created before it (on a fresh SQLite file)."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def test_stored_phones_and_emails_are_normalised(tmp_path: Path) -> None:
             "'active', 'customer', '[]', 'standard', 0, 0, 0, 0, 0, 0, '2026-01-01', '2026-01-01', ?, ?)",
             ROWS,
         )
-    upgrade(url, "0003")
+    upgrade(url, "0008")
     with sqlite3.connect(path) as db:
         stored = db.execute("SELECT id, phone, email FROM customer ORDER BY id").fetchall()
     assert stored == [

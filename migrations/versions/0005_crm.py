@@ -1,8 +1,8 @@
 """Customer management: vehicles, mileage readings, maintenance records, contacts, activities,
 tickets and their tasks; maintenance intervals on the service types.
 
-Revision ID: 0009
-Revises: 0001
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0006"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

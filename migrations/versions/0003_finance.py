@@ -3,8 +3,8 @@
 Backfills the stripes from the members' balances, and lowers a liability target above the
 warning (the old default) to three quarters of the warning: target ≤ warning < critical.
 
-Revision ID: 0005
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import zlib
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

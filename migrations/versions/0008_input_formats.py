@@ -6,8 +6,8 @@ parse as a valid phone of `CRM_DEFAULT_PHONE_REGION` (default CN) is left as it 
 shown as stored and can be corrected with a PATCH. No schema change; downgrade keeps the
 normalised values (they were valid input before too).
 
-Revision ID: 0003
-Revises: 0001
+Revision ID: 0008
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from alembic import op
 
 from app.settings import get_settings
 
-revision = "0003"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None

@@ -3,7 +3,7 @@
 Every store already named by a purchase, member or API key becomes an active store, so
 existing data keeps naming known stores.
 
-Revision ID: 0004
+Revision ID: 0002
 Revises: 0001
 """
 
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
+revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """Service types can be retired; tier-table and service-type changes are kept in a history.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0006
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0009"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
