@@ -12,27 +12,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.domain.finance.pnl import SUMMED  # the columns a report sums
 from app.repositories.finance import reports as reports_repo
 from app.services.finance.lots import lots_drift
 from tests.helpers import line, new_member, post, purchase
 
 CENT = Decimal("0.01")
 PV = Decimal("0.01")
-SUMMED = (
-    "sales",
-    "refunds",
-    "revenue",
-    "cost",
-    "list_profit",
-    "rebates",
-    "points_earned",
-    "points_bonus",
-    "points_reversed",
-    "points_redeemed",
-    "points_settled",
-    "points_expired",
-    "points_adjusted",
-)
 
 
 def r2(value: Decimal) -> Decimal:
