@@ -89,8 +89,8 @@ def problem_response(
     body = problem_body(status, code, title, detail, getattr(request.state, "request_id", None))
     if errors:
         body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
-    if extra:
-        body.update(extra)
+    if extra:  # an object's own state goes by another name: `status` is the HTTP status
+        body.update({k: v for k, v in extra.items() if k not in body})
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 

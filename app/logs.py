@@ -15,6 +15,11 @@ from typing import Any
 import orjson
 import structlog
 
+#: Tracebacks as structured data, without the frames' local variables: those hold request
+#: headers (an API key) and member data, which must never reach a log.
+_TRACEBACKS = structlog.processors.ExceptionRenderer(
+    structlog.tracebacks.ExceptionDictTransformer(show_locals=False, use_rich=False)
+)
 _STAMPED: list[Any] = [
     structlog.processors.add_log_level,
     structlog.processors.TimeStamper(fmt="iso", utc=True, key="time"),
@@ -28,7 +33,7 @@ def configure_logging(*, json_lines: bool) -> None:
             processors=[
                 structlog.contextvars.merge_contextvars,
                 *_STAMPED,
-                structlog.processors.dict_tracebacks,
+                _TRACEBACKS,
                 structlog.processors.JSONRenderer(serializer=orjson.dumps),
             ],
             wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
@@ -57,7 +62,7 @@ LOG_CONFIG: dict[str, Any] = {
                 structlog.stdlib.add_logger_name,
                 *_STAMPED,
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.dict_tracebacks,
+                _TRACEBACKS,
                 structlog.processors.JSONRenderer(),
             ],
         }

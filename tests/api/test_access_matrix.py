@@ -223,9 +223,9 @@ MATRIX: dict[str, tuple[str, Prepare, tuple[int, ...]]] = {
         (200, 403, 403, 403, 403, 401, 404)),
     "get_settlement": ("GET", fixed("/v1/settlements/{s}"),
         (200, 403, 403, 403, 403, 401, 404)),
-    "preview_settlement": ("POST", fixed("/v1/settlements/preview", {"target": "0"}),
+    "preview_settlement": ("POST", fixed("/v1/settlements/preview", {"target": "0.01"}),
         (200, 403, 403, 403, 403, 401, 404)),
-    "create_settlement": ("POST", fixed("/v1/settlements", {"target": "0", "reason": "matrix"}),
+    "create_settlement": ("POST", fixed("/v1/settlements", {"target": "0.01", "reason": "matrix"}),
         (201, 403, 403, 403, 403, 401, 404)),
     "get_voucher": ("GET", fixed("/v1/vouchers/{v[0]}"),
         (200, 200, 403, 200, 404, 401, 404)),
@@ -307,7 +307,7 @@ async def _world(client: httpx.AsyncClient, app: FastAPI) -> World:
     for someone in (member, second):  # settled below: a voucher each
         bought = await post(client, admin, purchase(someone["id"], line("parts", "5000.00")))
         assert bought.status_code == 201, bought.text
-    settled = await client.post("/v1/settlements", json={"target": "0"}, headers=admin)
+    settled = await client.post("/v1/settlements", json={"target": "0.01"}, headers=admin)
     assert settled.status_code == 201, settled.text
     await Worker(app.state.db, Settings(worker_in_serve=False)).run_until_idle()
     vouchers = [

@@ -19,7 +19,7 @@ from app.services.jobs import claim, enqueue
 from app.settings import Settings
 from app.worker.runner import Worker
 from tests.conftest import make_key
-from tests.helpers import line, new_member, post, purchase
+from tests.helpers import line, new_member, post, purchase, put_current
 
 # One maintenance purchase of 1000.00 at margin 0.35 earns 480.00 points (X = 0.8).
 BASKET = line("maintenance", "1000.00", "0.35")
@@ -110,6 +110,8 @@ async def test_warning_once_per_crossing_and_rearmed_below(
         await client.post(f"/v1/customers/{m['id']}/points/redemptions", json=redeem, headers=admin)
     ).status_code == 201
     assert (await client.get("/v1/finance/liability", headers=admin)).json()["state"] == "normal"
+    # a movement never re-arms (concurrent ones would flap); the worker's check does
+    assert await app.state.db.run(lambda s: check_liability(s, utcnow())) == "normal"
     await _buy(client, admin, m["id"], 2)  # 420 → 1380: crosses again
     assert len(await _alerts(client, admin, kind="liability.warning")) == 2
     assert await app.state.db.run(lambda s: check_liability(s, utcnow())) == "warning"
@@ -120,10 +122,8 @@ async def test_critical_queues_a_settlement_the_worker_runs(
     app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
 ) -> None:
     await _settings(client, admin)
-    r = await client.put(
-        "/v1/finance/settings",
-        json={"settle_min_balance": "100.00", "tier_change_alerts": False},
-        headers=admin,
+    r = await put_current(
+        client, "/v1/finance/settings", {"settle_min_balance": "100.00", "tier_change_alerts": False}, admin
     )
     assert r.status_code == 200
     big, mid, small = [await new_member(client, admin, phase="maintenance") for _ in range(3)]
@@ -171,10 +171,16 @@ async def test_manual_settlement_and_vouchers(
     m = await new_member(client, admin, phase="maintenance")
     await _buy(client, admin, m["id"], 1)
     finance = await make_key(app, Scope.finance_read)
-    assert (await client.post("/v1/settlements", json={"target": "0"}, headers=finance)).status_code == 403
+    assert (await client.post("/v1/settlements", json={"target": "0.01"}, headers=finance)).status_code == 403
+    zero = await client.post("/v1/settlements", json={"target": "0.00"}, headers=admin)
+    assert zero.status_code == 422 and zero.json()["errors"][0]["field"] == "target"
     key = {"Idempotency-Key": "settle-1"}
-    first = await client.post("/v1/settlements", json={"target": "0", "reason": "test"}, headers=admin | key)
-    again = await client.post("/v1/settlements", json={"target": "0", "reason": "test"}, headers=admin | key)
+    first = await client.post(
+        "/v1/settlements", json={"target": "0.01", "reason": "test"}, headers=admin | key
+    )
+    again = await client.post(
+        "/v1/settlements", json={"target": "0.01", "reason": "test"}, headers=admin | key
+    )
     assert first.status_code == 201 and again.json()["id"] == first.json()["id"]
     await _worker(app).run_until_idle()
     [voucher] = (await client.get(f"/v1/customers/{m['id']}/vouchers", headers=admin)).json()["items"]
@@ -183,6 +189,11 @@ async def test_manual_settlement_and_vouchers(
     assert (
         await client.post(f"/v1/vouchers/{code}/use", json={"store_id": "dealer-02"}, headers=pos)
     ).status_code == 403
+    elsewhere = await make_key(app, Scope.transactions_write, store_id="dealer-02")  # never sold to m
+    stranger = await client.post(
+        f"/v1/vouchers/{code}/use", json={"store_id": "dealer-02"}, headers=elsewhere
+    )
+    assert stranger.status_code == 404 and "customer_id" not in stranger.text  # nothing spent, nothing shown
     use = {"Idempotency-Key": "use-1"}
     used = await client.post(f"/v1/vouchers/{code}/use", json={"store_id": "dealer-01"}, headers=pos | use)
     assert (
@@ -193,7 +204,11 @@ async def test_manual_settlement_and_vouchers(
     replay = await client.post(f"/v1/vouchers/{code}/use", json={"store_id": "dealer-01"}, headers=pos | use)
     assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
     twice = await client.post(f"/v1/vouchers/{code}/use", json={"store_id": "dealer-01"}, headers=pos)
-    assert twice.status_code == 409 and twice.json()["status"] == "used"
+    assert (
+        twice.status_code == 409
+        and twice.json()["status"] == 409
+        and twice.json()["voucher_status"] == "used"
+    )
     assert (
         await client.post(f"/v1/vouchers/{code}/void", json={"reason": "x"}, headers=admin)
     ).status_code == 409
@@ -222,7 +237,11 @@ async def test_alert_lifecycle_filters_and_pages(
     await _buy(client, admin, m["id"], 1)  # to silver: tier alerts are off by default
     assert await _alerts(client, admin) == []
     switch = {"settle_min_balance": "0", "tier_change_alerts": True}
-    assert (await client.put("/v1/finance/settings", json=switch, headers=admin)).json()["tier_change_alerts"]
+    assert (await client.put("/v1/finance/settings", json=switch, headers=admin)).status_code == 428
+    switched = await put_current(client, "/v1/finance/settings", switch, admin)
+    assert switched.status_code == 200 and switched.json()["tier_change_alerts"]
+    stale = {**admin, "If-Match": '"stale"'}
+    assert (await client.put("/v1/finance/settings", json=switch, headers=stale)).status_code == 412
     await _buy(client, admin, m["id"], 2)  # to gold, and past the warning
     [tier] = await _alerts(client, admin, kind="tier.changed")
     assert tier["figures"]["tier_after"] == "gold" and tier["customer_id"] == m["id"]
@@ -251,7 +270,9 @@ async def test_alert_lifecycle_filters_and_pages(
     resolved = await client.post(f"/v1/alerts/{alert_id}/resolve", json={"note": "ok"}, headers=finance)
     assert resolved.status_code == 200 and resolved.json()["resolved_at"]
     assert (await client.post(f"/v1/alerts/{alert_id}/ack", json={}, headers=finance)).status_code == 409
-    assert (await client.post(f"/v1/alerts/{alert_id}/resolve", json={}, headers=finance)).status_code == 409
+    again = await client.post(f"/v1/alerts/{alert_id}/resolve", json={}, headers=finance)
+    assert again.status_code == 409 and again.json()["status"] == 409  # the HTTP status, an integer
+    assert again.json()["code"] == "alert_state" and again.json()["alert_status"] == "resolved"
     assert (await client.get(f"/v1/alerts/{alert_id}", headers=finance)).json()["status"] == "resolved"
     assert (await client.get("/v1/alerts/alr_nope", headers=finance)).status_code == 404
     assert [a["id"] for a in await _alerts(client, admin, status="resolved")] == [alert_id]
@@ -333,7 +354,7 @@ async def test_a_stopping_worker_hands_its_job_back(
     await _settings(client, admin, liability_warning="100000.00", liability_critical="200000.00")
     for _ in range(2):
         await _buy(client, admin, (await new_member(client, admin, phase="maintenance"))["id"])
-    run = (await client.post("/v1/settlements", json={"target": "0"}, headers=admin)).json()
+    run = (await client.post("/v1/settlements", json={"target": "0.01"}, headers=admin)).json()
 
     class StopsAfterOneStep(Worker):
         def stepped(self) -> None:

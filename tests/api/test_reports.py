@@ -222,3 +222,30 @@ async def test_liability_report(client: httpx.AsyncClient, admin: dict[str, str]
     assert sum(Decimal(t["points"]) for t in report["by_tier"]) == sum(balances)
     assert sum(g["members"] for g in report["by_band"]) == 2
     assert {g["key"] for g in report["by_band"]} <= {"<=0", "0-1000", "1000-10000", "10000-100000", "100000+"}
+
+
+def test_every_entry_kind_has_a_place_in_the_report() -> None:
+    """A new ledger entry kind must be given a column (or declared pointless) before it ships."""
+    from app.models.loyalty.ledger import EntryKind
+    from app.services.finance.reports import _ENTRY_FIGURE, NO_POINTS
+
+    assert set(_ENTRY_FIGURE) | NO_POINTS | {"reverse"} == {k.value for k in EntryKind}
+
+
+async def test_a_regraded_member_does_not_break_the_report(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    member = await new_member(client, admin, phase="maintenance")
+    assert (
+        await post(client, admin, purchase(member["id"], line("parts", "10000.00", "0.3")))
+    ).status_code == 201
+    table = (await client.get("/v1/tiers", headers=admin)).json()["tiers"]
+    lowered = [{**t, "threshold": "0" if i == 0 else str(i * 100)} for i, t in enumerate(table)]
+    assert (
+        await client.put("/v1/tiers", json={"tiers": lowered}, headers={**admin, "If-Match": "*"})
+    ).status_code == 200
+    today = datetime.now(UTC).date().isoformat()
+    params = {"from": today, "to": today, "group_by": "day"}
+    report = await client.get("/v1/reports/finance", params=params, headers=admin)
+    assert report.status_code == 200, report.text
+    assert report.json()["total"]["points_earned"] != "0.00"

@@ -112,6 +112,30 @@ async def test_concurrent_purchases_crossing_together_raise_one_alert(
         assert len((await c.get("/v1/settlements")).json()["items"]) == 1
 
 
+async def test_purchases_around_a_raised_threshold_raise_one_alert(
+    server: str, app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """The threshold moves above a liability already in warning, then many purchases cross it
+    at once, each seeing the others' stripes uncommitted: still one alert, never a flapping
+    re-arm and raise."""
+    admin = await make_key(app)
+    members = [await new_member(client, admin, phase="maintenance") for _ in range(41)]
+    async with httpx.AsyncClient(
+        base_url=server, headers=admin, timeout=60, limits=httpx.Limits(max_connections=40)
+    ) as c:
+        await _settings(c, "1000.00", "90000.00", "500.00")
+        for m in members[:3]:  # 1,440: in warning, one alert
+            assert (await c.post("/v1/transactions", json=purchase(m["id"], BASKET))).status_code == 201
+        assert len(await _alerts(c, "liability.warning")) == 1
+        await _settings(c, "1500.00", "90000.00", "500.00")  # now below it: re-armed at once
+        assert (await c.get("/v1/finance/liability")).json()["state"] == "normal"
+        responses = await asyncio.gather(
+            *(c.post("/v1/transactions", json=purchase(m["id"], BASKET)) for m in members[3:])
+        )
+        assert [r.status_code for r in responses] == [201] * 38
+        assert len(await _alerts(c, "liability.warning")) == 2  # the first, and this crossing
+
+
 async def test_warning_then_critical_settles_back_to_target_on_a_running_server(
     app: FastAPI, migrated: str, tmp_path: Path
 ) -> None:
@@ -171,7 +195,7 @@ async def test_a_killed_worker_resumes_and_settles_nobody_twice(
             assert (
                 await client.post("/v1/transactions", json=purchase(m["id"], BASKET), headers=admin)
             ).status_code == 201
-    run = (await client.post("/v1/settlements", json={"target": "0"}, headers=admin)).json()
+    run = (await client.post("/v1/settlements", json={"target": "0.01"}, headers=admin)).json()
     killed = _crm("worker", "--once", env=_env(migrated, CRM_WORKER_EXIT_AFTER_ITEMS="2"))
     assert killed.returncode == 17, killed.stdout + killed.stderr
     midway = (await client.get(f"/v1/settlements/{run['id']}", headers=admin)).json()

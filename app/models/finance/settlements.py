@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 from sqlalchemy import JSON, Column, ForeignKey, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -84,8 +84,17 @@ class SettlementCreate(RequestModel):
         extra="forbid", json_schema_extra={"examples": [{"target": "50000.00", "reason": "quarter end"}]}
     )
 
-    target: MoneyIn | None = Field(default=None, description="Money; default the liability target in force.")
+    target: MoneyIn | None = Field(
+        default=None, description="Money, above 0; default the liability target in force."
+    )
     reason: str | None = Field(default=None, max_length=500)
+
+    @field_validator("target")
+    @classmethod
+    def _positive(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and value <= 0:
+            raise ValueError("must be greater than 0 (0.01 settles every balance above the minimum)")
+        return value
 
 
 class SettlementItemPublic(SQLModel):

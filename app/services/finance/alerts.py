@@ -104,7 +104,7 @@ async def acknowledge_alert(
     if found is None:
         raise NotFound(f"no alert {alert_id}")
     if found.status != AlertStatus.open:
-        raise AlertClosed(f"alert {alert_id} is already {found.status}", extra={"status": found.status})
+        raise AlertClosed(f"alert {alert_id} is already {found.status}", extra={"alert_status": found.status})
     values = {
         "status": AlertStatus.acknowledged.value,
         "acknowledged_at": now,
@@ -123,7 +123,7 @@ async def resolve_alert(
     if found is None:
         raise NotFound(f"no alert {alert_id}")
     if found.status == AlertStatus.resolved:
-        raise AlertClosed(f"alert {alert_id} is already resolved", extra={"status": found.status})
+        raise AlertClosed(f"alert {alert_id} is already resolved", extra={"alert_status": found.status})
     values = {
         "status": AlertStatus.resolved.value,
         "resolved_at": now,

@@ -2,11 +2,14 @@
 
 `on_movement` runs inside the ledger movement's transaction (the member's row is locked):
 one upsert adds the change to the member's stripe and reads the liability and the band last
-acted on. Only when the band differs does it try to move the state row with a conditional
-write; the one transaction that wins raises the alert (and, at critical, queues a forced
-settlement for the worker), so a crossing raises exactly one alert however many purchases
-cross together. A crossing lost with a crash, or missed because two uncommitted purchases
-could not see each other, is raised by the worker's periodic `check_liability`.
+acted on. Only when the liability is in a higher band does it try to move the state row up
+with a conditional write; the one transaction that wins raises the alert (and, at critical,
+queues a forced settlement for the worker), so a crossing raises exactly one alert however
+many purchases cross together. A movement never moves the state down: concurrent purchases
+each see the stripes without the others' uncommitted changes, so around a threshold one
+would re-arm what another just raised, and the next would raise it again. Falling back (the
+re-arm) is left to the worker's periodic `check_liability` and to a settings change, which
+read the committed totals; they also raise a crossing lost with a crash.
 """
 
 from __future__ import annotations
@@ -17,10 +20,13 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.finance.liability import Band, Thresholds, band, crossed_upward, delta, money, stripe_of
+from app.domain.loyalty.points_settings import PointsSettings
 from app.models.finance.alerts import AlertKind, CauseType, Severity
 from app.models.finance.liability import FinanceSettingsIn, FinanceSettingsPublic, LiabilityPublic
 from app.models.finance.settlements import Trigger
 from app.repositories.finance import liability as repo
+from app.repositories.loyalty import catalogue as catalogue_repo
+from app.services.conditional import check_if_match
 from app.services.finance.alerts import AlertCause, raise_alert
 from app.services.finance.settlements import enqueue_settlement
 from app.services.loyalty.rules import load_rules
@@ -48,10 +54,15 @@ async def _act_on(
     t: Thresholds,
     cause: AlertCause,
     now: datetime,
+    *,
+    downward: bool,
 ) -> None:
-    """Move the state to the liability's band; the winner raises what was crossed upward."""
+    """Move the state to the liability's band (up only, unless `downward`); the winner raises
+    what was crossed upward."""
     new = band(money(points, point_value), t)
-    if new == observed or not await repo.transition(session, observed, new, now):
+    if new == observed or (not downward and not crossed_upward(observed, new)):
+        return
+    if not await repo.transition(session, observed, new, now):
         return
     numbers = figures(points, point_value, t)
     for crossed in crossed_upward(observed, new):
@@ -86,7 +97,16 @@ async def on_movement(
         if transaction_id
         else AlertCause(CauseType.customer, customer_id, customer_id)
     )
-    await _act_on(session, seen.state, seen.positive_points, seen.point_value, seen.thresholds, cause, now)
+    await _act_on(
+        session,
+        seen.state,
+        seen.positive_points,
+        seen.point_value,
+        seen.thresholds,
+        cause,
+        now,
+        downward=False,
+    )
     if seen.tier_change_alerts and tier_before != tier_after:
         await raise_alert(
             session,
@@ -99,10 +119,12 @@ async def on_movement(
         )
 
 
-async def check_liability(session: AsyncSession, now: datetime) -> Band:
-    """The periodic check: put the state in the liability's band, raising any crossing missed."""
-    rules = await load_rules(session)
-    s = rules.settings
+async def check_liability(
+    session: AsyncSession, now: datetime, settings: PointsSettings | None = None
+) -> Band:
+    """Put the state in the liability's band, raising any crossing missed: the worker's periodic
+    check, and every settings change (with the `settings` about to be committed)."""
+    s = settings or (await load_rules(session)).settings
     t = Thresholds(s.liability_warning, s.liability_critical, s.liability_target)
     totals = await repo.totals(session)
     await _act_on(
@@ -113,6 +135,7 @@ async def check_liability(session: AsyncSession, now: datetime) -> Band:
         t,
         AlertCause(CauseType.check),
         now,
+        downward=True,
     )
     return await repo.state(session)
 
@@ -146,7 +169,11 @@ async def get_finance_settings(session: AsyncSession) -> FinanceSettingsPublic:
 
 
 async def replace_finance_settings(
-    session: AsyncSession, body: FinanceSettingsIn, now: datetime
+    session: AsyncSession, body: FinanceSettingsIn, if_match: str | None, now: datetime
 ) -> FinanceSettingsPublic:
+    """Replace both settings over the version the caller read (`If-Match`, required): the
+    rules are held exclusively, so two editors cannot both win and no purchase is in flight."""
+    await catalogue_repo.hold_rules(session, exclusive=True)
+    check_if_match(await get_finance_settings(session), if_match, required=True)
     await repo.put_settings(session, {**body.model_dump(), "updated_at": now})
     return FinanceSettingsPublic(**body.model_dump(), updated_at=now)

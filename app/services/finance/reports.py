@@ -46,6 +46,9 @@ from app.services.loyalty.rules import load_rules
 
 MAX_YEARS = 5
 EARLIEST, LATEST = date(1970, 1, 1), date(9000, 12, 31)
+#: Entries that move no points (a re-grade records a tier change only): nothing to report.
+NO_POINTS = {"regrade"}
+#: Where each other kind's points go (`reverse` splits by what it reverses, below).
 _ENTRY_FIGURE = {
     "earn": ("points_earned", 1),
     "bonus": ("points_bonus", 1),
@@ -111,6 +114,8 @@ def _entry_facts(
 ) -> list[Fact]:
     """The entry's points; those of a purchase or refund split over its lines' service types."""
     store = entry.store_id or (purchase.store_id if purchase else None)
+    if entry.kind in NO_POINTS:
+        return []
     if entry.kind == "reverse":
         name, sign = ("points_reversed" if entry.refund_id else "points_redeemed"), -1
     else:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.errors import NotFound, VoucherNotIssued
 from app.models.finance.vouchers import (
     VOUCHER_CODE,
+    Voucher,
     VoucherPage,
     VoucherPublic,
     VoucherStatus,
@@ -25,22 +26,27 @@ from app.services.pagination import decode_position, encode_cursor
 _CODE = re.compile(VOUCHER_CODE[1:-1])  # the contract's pattern, without its anchors
 
 
-async def get_voucher(session: AsyncSession, principal: Principal, code: str) -> VoucherPublic:
-    """A voucher of a member the caller sees (any other is 404, so codes cannot be probed)."""
-    found = await repo.get(session, code)
+async def _seen(
+    session: AsyncSession, principal: Principal, code: str, *, for_update: bool = False
+) -> Voucher:
+    """A voucher of a member the caller sees: any other is 404, so codes cannot be probed and
+    a store cannot spend another store's member's voucher."""
+    found = await repo.get(session, code, for_update=for_update)
     member = await customers_repo.get(session, found.customer_id, include_deleted=True) if found else None
     if found is None or member is None or not await sees_member(session, principal, member):
         raise NotFound(f"no voucher {code}")
-    return VoucherPublic.model_validate(found, from_attributes=True)
+    return found
 
 
-async def _issued(session: AsyncSession, code: str) -> VoucherPublic:
+async def get_voucher(session: AsyncSession, principal: Principal, code: str) -> VoucherPublic:
+    return VoucherPublic.model_validate(await _seen(session, principal, code), from_attributes=True)
+
+
+async def _issued(session: AsyncSession, principal: Principal, code: str) -> VoucherPublic:
     """The voucher, locked; 409 unless it is still issued."""
-    found = await repo.get(session, code, for_update=True)
-    if found is None:
-        raise NotFound(f"no voucher {code}")
+    found = await _seen(session, principal, code, for_update=True)
     if found.status != VoucherStatus.issued:
-        raise VoucherNotIssued(f"voucher {code} is {found.status}", extra={"status": found.status})
+        raise VoucherNotIssued(f"voucher {code} is {found.status}", extra={"voucher_status": found.status})
     return VoucherPublic.model_validate(found, from_attributes=True)
 
 
@@ -49,7 +55,7 @@ async def use_voucher(
 ) -> VoucherPublic:
     """Spend the voucher at a store; a second use (or a void one) is 409."""
     principal.check_store(body.store_id)
-    voucher = await _issued(session, code)
+    voucher = await _issued(session, principal, code)
     values = {
         "status": VoucherStatus.used.value,
         "used_at": now,
@@ -60,9 +66,11 @@ async def use_voucher(
     return voucher.model_copy(update=values | {"status": VoucherStatus.used})
 
 
-async def void_voucher(session: AsyncSession, code: str, body: VoucherVoid, now: datetime) -> VoucherPublic:
+async def void_voucher(
+    session: AsyncSession, principal: Principal, code: str, body: VoucherVoid, now: datetime
+) -> VoucherPublic:
     """Cancel an unused voucher (issued in error, lost); the settled points are not returned."""
-    voucher = await _issued(session, code)
+    voucher = await _issued(session, principal, code)
     values = {"status": VoucherStatus.void.value, "voided_at": now, "void_reason": body.reason}
     await repo.update_fields(session, code, values)
     return voucher.model_copy(update=values | {"status": VoucherStatus.void})

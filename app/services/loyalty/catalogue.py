@@ -36,6 +36,7 @@ from app.repositories.loyalty import catalogue as repo
 from app.repositories.loyalty import customers as customers_repo
 from app.repositories.loyalty.catalogue import SETTINGS_ID
 from app.services.conditional import check_if_match
+from app.services.finance.liability import check_liability
 from app.services.loyalty.rules import to_domain
 from app.services.pagination import HEX_CODE, decode_cursor, decode_position, encode_cursor
 
@@ -265,6 +266,9 @@ async def replace_points_settings(
     )
     await repo.add(session, change)
     await repo.bump_catalogue_version(session)
+    # No purchase is in flight (the rules are held exclusively): the liability's state follows
+    # the new thresholds now, re-armed below the warning, raised above it.
+    await check_liability(session, now, to_domain(row))
     return _settings_public(row)
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
 
+from fastapi import APIRouter, Response
+
+from app.api.conditional import NOT_MODIFIED, IfMatch, IfNoneMatch, respond, set_etag, tagged
 from app.api.deps import Admin, FinanceRead, UoW
 from app.errors import problems
 from app.models.base import utcnow
@@ -19,17 +22,26 @@ async def get_liability(_principal: FinanceRead, uow: UoW) -> LiabilityPublic:
     return await uow.read(service.get_liability)
 
 
-@router.get("/settings", response_model=FinanceSettingsPublic, responses=problems(401, 403, 503))
-async def get_finance_settings(_principal: Admin, uow: UoW) -> FinanceSettingsPublic:
+@router.get(
+    "/settings",
+    response_model=FinanceSettingsPublic,
+    responses={**tagged(), **NOT_MODIFIED, **problems(401, 403, 503)},
+)
+async def get_finance_settings(
+    _principal: Admin, uow: UoW, response: Response, if_none_match: IfNoneMatch = None
+) -> Any:
     """The minimum balance a forced settlement pays out, and whether tier changes raise alerts."""
-    return await uow.read(service.get_finance_settings)
+    return respond(response, await uow.read(service.get_finance_settings), if_none_match)
 
 
 @router.put(
-    "/settings", response_model=FinanceSettingsPublic, responses=problems(401, 403, 413, 415, 422, 503)
+    "/settings",
+    response_model=FinanceSettingsPublic,
+    responses={**tagged(), **problems(401, 403, 412, 413, 415, 422, 428, 503)},
 )
 async def replace_finance_settings(
-    body: FinanceSettingsIn, _principal: Admin, uow: UoW
-) -> FinanceSettingsPublic:
-    """Replace both settings."""
-    return await uow.run(lambda s: service.replace_finance_settings(s, body, utcnow()))
+    body: FinanceSettingsIn, _principal: Admin, uow: UoW, response: Response, if_match: IfMatch = None
+) -> Any:
+    """Replace both settings. `If-Match` with their ETag is required (428 without, 412 if stale)."""
+    settings = await uow.run(lambda s: service.replace_finance_settings(s, body, if_match, utcnow()))
+    return set_etag(response, settings)

@@ -70,9 +70,9 @@ async def use_voucher(
     response_model=VoucherPublic,
     responses=problems(401, 403, 404, 409, 413, 415, 503),
 )
-async def void_voucher(code: Code, body: VoucherVoid, _principal: Admin, uow: UoW) -> VoucherPublic:
+async def void_voucher(code: Code, body: VoucherVoid, principal: Admin, uow: UoW) -> VoucherPublic:
     """Cancel an unused voucher with a reason; 409 when it is used or void already."""
-    return await uow.run(lambda s: service.void_voucher(s, code, body, utcnow()))
+    return await uow.run(lambda s: service.void_voucher(s, principal, code, body, utcnow()))
 
 
 @router.get(
