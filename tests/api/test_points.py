@@ -90,6 +90,7 @@ async def test_adjustments(client: httpx.AsyncClient, admin: dict[str, str], app
     assert legacy.status_code == 201 and legacy.json()["tier"] == "gold"
     goodwill = await client.post(url, json={"points": "-100.00", "reason": "correction"}, headers=admin)
     assert (goodwill.json()["balance"], goodwill.json()["lifetime_points"]) == ("20900.00", "21000.00")
+    assert goodwill.json()["value"] == "-1.00"  # 100 points taken, at 0.01: signed like the points
     below = await client.post(
         url, json={"points": "-30000.00", "reason": "x", "counts_toward_tier": True}, headers=admin
     )

@@ -19,8 +19,8 @@ LENGTH = 17
 
 
 def normalize_vin(text: str) -> str:
-    """Upper case, without surrounding blanks: VINs are compared in this form."""
-    return text.strip().upper()
+    """Upper case, without spaces or dashes (as printed on papers): VINs are compared in this form."""
+    return "".join(c for c in text.upper() if not c.isspace() and c != "-")
 
 
 def check_digit(vin: str) -> str:

@@ -48,8 +48,9 @@ class MileageReading(SQLModel, table=True):
 
 
 def normalize_plate(value: str) -> str:
-    """Upper case, single spaces: plates are compared in this form."""
-    return " ".join(value.upper().split())
+    """Upper case, without spaces, dashes or dots: plates are stored and compared in this form,
+    so `粤B 543-21` and `粤b54321` are one plate."""
+    return "".join(c for c in value.upper() if not c.isspace() and c not in "-.·")
 
 
 class VehicleFields(RequestModel):

@@ -179,7 +179,10 @@ class PointsMovement(SQLModel):
     """The outcome of a redemption or adjustment: the entry written and the new figures."""
 
     entry: LedgerEntryPublic
-    value: Money = Field(description="Money value of the points moved, at the point value.")
+    value: Money = Field(
+        description="Money value of the points at the point value: what a redemption pays out; "
+        "for an adjustment, signed like its points."
+    )
     balance: Money
     lifetime_points: Money
     tier: str

@@ -194,4 +194,4 @@ async def adjust_points(
         api_key_id=principal.key_id,
     )
     applied = await apply_movement(session, member, move, rules.ladder, now)
-    return _movement(applied, round2(abs(body.points) * rules.settings.point_value))
+    return _movement(applied, round2(body.points * rules.settings.point_value))  # signed like the points

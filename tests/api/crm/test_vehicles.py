@@ -26,7 +26,7 @@ async def test_register_read_update_and_list(client: httpx.AsyncClient, admin: d
     created = await client.post(f"/v1/customers/{member['id']}/vehicles", json=body, headers=admin)
     assert created.status_code == 201, created.text
     vehicle = created.json()
-    assert (vehicle["vin"], vehicle["plate"], vehicle["odometer_km"]) == (VIN, "粤B 12345", 1200)
+    assert (vehicle["vin"], vehicle["plate"], vehicle["odometer_km"]) == (VIN, "粤B12345", 1200)
     assert (await client.get(f"/v1/vehicles/{vehicle['id']}", headers=admin)).json() == vehicle
     patched = await client.patch(f"/v1/vehicles/{vehicle['id']}", json={"plate": "粤B67890"}, headers=admin)
     assert patched.status_code == 200 and patched.json()["plate"] == "粤B67890"
@@ -108,7 +108,9 @@ async def test_find_by_vin_or_plate(client: httpx.AsyncClient, admin: dict[str, 
     member = await new_member(client, admin)
     body = {"vin": VIN, "plate": "粤B 12345"}
     vehicle = (await client.post(f"/v1/customers/{member['id']}/vehicles", json=body, headers=admin)).json()
-    for params in ({"vin": VIN.lower()}, {"plate": "粤b  12345"}, {"vin": VIN, "plate": "粤B 12345"}):
+    spaced_vin = f"{VIN[:3]} {VIN[3:9]}-{VIN[9:]}"
+    searches = ({"vin": VIN.lower()}, {"vin": spaced_vin}, {"plate": "粤b12345"}, {"plate": "粤B 123-45"})
+    for params in (*searches, {"vin": VIN, "plate": "粤B 12345"}):
         found = (await client.get("/v1/vehicles", params=params, headers=admin)).json()["items"]
         assert [v["id"] for v in found] == [vehicle["id"]], params
     assert (await client.get("/v1/vehicles", params={"plate": "粤B 99999"}, headers=admin)).json()[
