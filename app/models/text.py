@@ -16,8 +16,14 @@ from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 from app.settings import get_settings
 
 _CONTROL = r"\x00-\x1f\x7f-\x9f"
+#: Characters that show nothing: zero-width spaces and joiners, direction marks and overrides.
+_INVISIBLE = r"\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
 #: One line of text: no control characters, at least one visible character.
-LINE = rf"^[^{_CONTROL}]*[^\s{_CONTROL}][^{_CONTROL}]*$"
+LINE = rf"^[^{_CONTROL}]*[^\s{_CONTROL}{_INVISIBLE}][^{_CONTROL}]*$"
+#: Text that may span lines: tabs and line breaks allowed, other control characters not; at
+#: least one visible character.
+_TEXT_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+TEXT = rf"^[^{_TEXT_CONTROL}]*[^\s{_CONTROL}{_INVISIBLE}][^{_TEXT_CONTROL}]*$"
 #: Catalogue codes: tier codes, service-type codes.
 CODE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 #: Store ids: letters, digits, `.`, `_`, `-`, starting with a letter or digit.
@@ -58,6 +64,15 @@ Tag = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=LINE
 #: Free text that may span lines (address, notes); NUL is refused for every string.
 Address = Annotated[str, StringConstraints(max_length=500)]
 Notes = Annotated[str, StringConstraints(max_length=5000)]
+_MULTI_LINE = "May span lines; not blank; trimmed."
+#: Notes, a description or a resolution: lines of text, not blank, at most 5000 characters.
+Text = Annotated[
+    str, StringConstraints(min_length=1, max_length=5000, pattern=TEXT), _TRIM, Field(description=_MULTI_LINE)
+]
+#: A short note (acknowledging an alert, about a contact): lines of text, at most 2000 characters.
+ShortText = Annotated[
+    str, StringConstraints(min_length=1, max_length=2000, pattern=TEXT), _TRIM, Field(description=_MULTI_LINE)
+]
 
 Code = Annotated[
     str,

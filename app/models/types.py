@@ -113,10 +113,32 @@ Rate = Annotated[
 ]
 
 
-def _text_only(value: Any) -> Any:
-    """JSON carries dates as strings; refuse the numbers pydantic would read as epoch seconds."""
-    if isinstance(value, int | float):
-        raise ValueError("must be an ISO 8601 string")
+#: A calendar date as ISO 8601 text: `YYYY-MM-DD`.
+DATE_IN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+#: A timestamp as RFC 3339 text, with its UTC offset (`Z` or `±hh:mm`).
+TIMESTAMP_IN = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+_DATE_TEXT = re.compile(DATE_IN)
+_TIMESTAMP_TEXT = re.compile(TIMESTAMP_IN)
+
+
+def _date_text(value: Any) -> Any:
+    """Only `YYYY-MM-DD` text: pydantic would read a number, or a numeric string such as
+    "-0", as seconds since the epoch."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _DATE_TEXT.fullmatch(value):
+        raise ValueError('must be an ISO 8601 date such as "2027-04-12"')
+    return value
+
+
+def _timestamp_text(value: Any) -> Any:
+    """Only RFC 3339 text with an offset, for the same reason as `_date_text`."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _TIMESTAMP_TEXT.fullmatch(value):
+        raise ValueError('must be an RFC 3339 timestamp with an offset such as "2026-11-22T10:00:00+08:00"')
     return value
 
 
@@ -169,30 +191,30 @@ def _occurred(value: datetime) -> datetime:
 #: A calendar date in a request ("2027-04-12"), 1900–2999: a follow-up, a due date.
 DateIn = Annotated[
     date,
-    BeforeValidator(_text_only),
+    BeforeValidator(_date_text),
     AfterValidator(_calendar_date),
     Field(description="From 1900-01-01 to 2999-12-31."),
 ]
 #: A day something happened (a service, a reading, a purchase): from 1900-01-01 to today.
 PastDate = Annotated[
     date,
-    BeforeValidator(_text_only),
+    BeforeValidator(_date_text),
     AfterValidator(_past_date),
     Field(description="From 1900-01-01 to today."),
 ]
 #: A birthday: from 1900-01-01 to today.
 Birthday = Annotated[
     date,
-    BeforeValidator(_text_only),
+    BeforeValidator(_date_text),
     AfterValidator(_past_birthday),
     Field(description="From 1900-01-01 to today."),
 ]
 #: A timestamp with its UTC offset in a request ("2026-11-22T10:00:00+08:00"), 1900–2999.
-TimestampIn = Annotated[AwareDatetime, BeforeValidator(_text_only), AfterValidator(storable_timestamp)]
+TimestampIn = Annotated[AwareDatetime, BeforeValidator(_timestamp_text), AfterValidator(storable_timestamp)]
 #: When a purchase happened: from 2000-01-01 to the server's clock plus the allowed skew.
 OccurredAt = Annotated[
     AwareDatetime,
-    BeforeValidator(_text_only),
+    BeforeValidator(_timestamp_text),
     AfterValidator(_occurred),
     Field(
         description="RFC 3339 with an offset; from 2000-01-01 to at most `CRM_MAX_CLOCK_SKEW_SECONDS` "

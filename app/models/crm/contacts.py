@@ -10,7 +10,7 @@ from sqlalchemy import Column, ForeignKey, Index, String
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime
-from app.models.text import Email, Phone
+from app.models.text import Email, Label, Name, Phone, ShortText, Text
 from app.models.types import Birthday, DateIn, RequestModel, TimestampIn
 
 
@@ -46,13 +46,13 @@ class ContactCreate(RequestModel):
         },
     )
 
-    name: str = Field(min_length=1, max_length=200)
-    title: str | None = Field(default=None, min_length=1, max_length=100, description="Role or job title.")
+    name: Name
+    title: Label | None = Field(default=None, description="Role or job title.")
     phone: Phone | None = None
     email: Email | None = None
     birthday: Birthday | None = None
     is_main: StrictBool = Field(default=False, description="The company's main contact (one at a time).")
-    notes: str | None = Field(default=None, max_length=2000)
+    notes: ShortText | None = None
 
 
 class ContactPublic(SQLModel):
@@ -132,9 +132,9 @@ class ActivityCreate(RequestModel):
     type: ActivityType
     channel: Channel
     occurred_at: TimestampIn | None = Field(default=None, description="Defaults to now.")
-    subject: str = Field(min_length=1, max_length=200)
-    notes: str | None = Field(default=None, max_length=5000)
-    staff: str | None = Field(default=None, min_length=1, max_length=100)
+    subject: Name
+    notes: Text | None = None
+    staff: Label | None = None
     follow_up_on: DateIn | None = Field(default=None, description="When to contact the member again.")
 
 

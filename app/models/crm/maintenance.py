@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime
 from app.models.crm.vehicles import MAX_KM
+from app.models.text import Code, Line, ResourceId, ShortText, StoreId
 from app.models.types import PastDate, RequestModel
 
 
@@ -52,18 +53,18 @@ class MaintenanceCreate(RequestModel):
         },
     )
 
-    service_type: str = Field(min_length=1, max_length=32)
-    vehicle_id: str | None = Field(default=None, min_length=1, max_length=40)
+    service_type: Code
+    vehicle_id: ResourceId | None = None
     performed_on: PastDate | None = Field(
         default=None, description="Defaults to today (UTC); not after today."
     )
     mileage_km: StrictInt | None = Field(default=None, ge=0, le=MAX_KM)
-    notes: str | None = Field(default=None, max_length=2000)
-    store_id: str | None = Field(default=None, min_length=1, max_length=64)
+    notes: ShortText | None = None
+    store_id: StoreId | None = None
     override: StrictBool = Field(
         default=False, description="Record a service the tier does not allow (admin keys; needs a reason)."
     )
-    override_reason: str | None = Field(default=None, min_length=1, max_length=500)
+    override_reason: Line | None = None
 
     @model_validator(mode="after")
     def _override_has_reason(self) -> MaintenanceCreate:

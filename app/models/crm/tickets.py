@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from app.domain.crm.tickets import TicketStatus
 from app.models.base import UTCDateTime
+from app.models.text import Label, Name, ResourceId, StoreId, Text
 from app.models.types import DateIn, RequestModel
 
 
@@ -56,12 +57,12 @@ class TicketCreate(RequestModel):
         },
     )
 
-    customer_id: str = Field(min_length=1, max_length=40)
+    customer_id: ResourceId
     kind: TicketKind
-    subject: str = Field(min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
-    assignee: str | None = Field(default=None, min_length=1, max_length=100)
-    store_id: str | None = Field(default=None, min_length=1, max_length=64)
+    subject: Name
+    description: Text | None = None
+    assignee: Label | None = None
+    store_id: StoreId | None = None
 
 
 class TicketUpdate(RequestModel):
@@ -71,10 +72,10 @@ class TicketUpdate(RequestModel):
     )
 
     status: TicketStatus | None = None
-    subject: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
-    assignee: str | None = Field(default=None, min_length=1, max_length=100)
-    resolution: str | None = Field(default=None, min_length=1, max_length=5000)
+    subject: Name | None = None
+    description: Text | None = None
+    assignee: Label | None = None
+    resolution: Text | None = None
 
 
 class TicketPublic(SQLModel):
@@ -118,16 +119,16 @@ class TaskCreate(RequestModel):
         json_schema_extra={"examples": [{"title": "Call the customer back", "assignee": "li.wei"}]},
     )
 
-    title: str = Field(min_length=1, max_length=200)
-    assignee: str | None = Field(default=None, min_length=1, max_length=100)
+    title: Name
+    assignee: Label | None = None
     due_on: DateIn | None = None
 
 
 class TaskUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"done": True}]})
 
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    assignee: str | None = Field(default=None, min_length=1, max_length=100)
+    title: Name | None = None
+    assignee: Label | None = None
     due_on: DateIn | None = None
     done: StrictBool | None = None
 

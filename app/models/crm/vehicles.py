@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, StrictBool, StrictInt, field_validator, model_validator
+from pydantic import ConfigDict, StrictBool, StrictInt, StringConstraints, field_validator, model_validator
 from sqlalchemy import Column, ForeignKey, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.domain.crm.vin import normalize_vin, vin_problem
 from app.models.base import UTCDateTime
+from app.models.text import LINE, Label, Line
 from app.models.types import PastDate, RequestModel
 
 MAX_KM = 9_999_999
@@ -53,12 +54,14 @@ def normalize_plate(value: str) -> str:
     return "".join(c for c in value.upper() if not c.isspace() and c not in "-.·")
 
 
+#: A licence plate: one line, at most 16 characters; stored upper-cased with single spaces.
+Plate = Annotated[str, StringConstraints(min_length=1, max_length=16, pattern=LINE)]
+
+
 class VehicleFields(RequestModel):
-    plate: str | None = Field(
-        default=None, min_length=1, max_length=16, description="Licence plate, e.g. 粤B12345."
-    )
-    make: str | None = Field(default=None, min_length=1, max_length=100)
-    model: str | None = Field(default=None, min_length=1, max_length=100)
+    plate: Plate | None = Field(default=None, description="Licence plate, e.g. 粤B12345.")
+    make: Label | None = None
+    model: Label | None = None
     model_year: StrictInt | None = Field(default=None, ge=1900, le=2200)
     purchase_date: PastDate | None = None
 
@@ -135,7 +138,7 @@ class MileageCreate(RequestModel):
     correction: StrictBool = Field(
         default=False, description="Allows a reading below the previous one; needs a `note`."
     )
-    note: str | None = Field(default=None, min_length=1, max_length=500)
+    note: Line | None = None
 
     @model_validator(mode="after")
     def _correction_has_note(self) -> Any:

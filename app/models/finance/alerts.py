@@ -7,11 +7,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, StringConstraints
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime
+from app.models.text import TEXT
 from app.models.types import RequestModel, storable_timestamp
 
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}.*")
@@ -111,7 +112,13 @@ class AlertPage(SQLModel):
     next_cursor: str | None
 
 
+#: A note on an alert: lines of text, not blank, at most 1000 characters; trimmed.
+AlertNoteText = Annotated[
+    str, StringConstraints(min_length=1, max_length=1000, pattern=TEXT), AfterValidator(str.strip)
+]
+
+
 class AlertNote(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"note": "finance informed"}]})
 
-    note: str | None = Field(default=None, max_length=1000)
+    note: AlertNoteText | None = None

@@ -12,6 +12,7 @@ from sqlalchemy import JSON, Column, ForeignKey, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import Basis, Cents, UTCDateTime
+from app.models.text import Line
 from app.models.types import Money, MoneyIn, Rate, RequestModel
 
 
@@ -33,7 +34,7 @@ class Settlement(SQLModel, table=True):
     status: str = Field(max_length=16)
     trigger: str = Field(max_length=16)
     target: Decimal | None = Field(default=None, sa_type=Cents)  # None: the setting in force at run time
-    reason: str | None = Field(default=None, max_length=500)
+    reason: Line | None = None
     api_key_id: str | None = Field(default=None, max_length=40)
     cause_id: str | None = Field(default=None, max_length=40)  # the purchase that crossed critical
     point_value: Decimal | None = Field(default=None, sa_type=Basis)
@@ -87,7 +88,7 @@ class SettlementCreate(RequestModel):
     target: MoneyIn | None = Field(
         default=None, description="Money, above 0; default the liability target in force."
     )
-    reason: str | None = Field(default=None, max_length=500)
+    reason: Line | None = None
 
     @field_validator("target")
     @classmethod

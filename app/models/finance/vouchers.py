@@ -11,6 +11,7 @@ from sqlalchemy import Column, ForeignKey, Index, String
 from sqlmodel import Field, SQLModel
 
 from app.models.base import Cents, UTCDateTime
+from app.models.text import Line, StoreId
 from app.models.types import Money, RequestModel
 
 VOUCHER_CODE = r"^[A-Z0-9]{4,32}$"
@@ -42,13 +43,13 @@ class Voucher(SQLModel, table=True):
 class VoucherUse(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"store_id": "dealer-01"}]})
 
-    store_id: str = Field(min_length=1, max_length=64)
+    store_id: StoreId
 
 
 class VoucherVoid(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "issued in error"}]})
 
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Line
 
 
 class VoucherPublic(SQLModel):

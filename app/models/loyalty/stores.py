@@ -9,7 +9,8 @@ from pydantic import ConfigDict, StrictBool, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime
-from app.models.types import RequestModel
+from app.models.text import Label, Name
+from app.models.types import RequestModel, not_null
 
 STORE_CODE = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 #: A store code as requests name it: letters, digits, `_`, `.`, `-`; 1–64 characters.
@@ -34,16 +35,16 @@ class StoreCreate(RequestModel):
     )
 
     code: StoreCode
-    name: str = Field(min_length=1, max_length=200)
-    region: str | None = Field(default=None, min_length=1, max_length=100)
+    name: Name
+    region: Label | None = None
     active: StrictBool = True
 
 
 class StoreUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"active": False}]})
 
-    name: str = Field(default=None, min_length=1, max_length=200)
-    region: str | None = Field(default=None, min_length=1, max_length=100)
+    name: Name = not_null()
+    region: Label | None = None
     active: StrictBool = Field(
         default=None, description="An inactive store takes no new purchases, members or keys."
     )

@@ -59,7 +59,7 @@ async def list_contacts(
     await seen_member(session, principal, customer_id)
     t = tables.contact
     found = await rows.page(
-        session, t, Contact, [t.c.customer_id == customer_id], limit + 1, decode_cursor(cursor)
+        session, t, Contact, [t.c.customer_id == customer_id], limit + 1, decode_cursor(cursor, "con")
     )
     page, after = split(found, limit)
     return ContactPage(
@@ -90,7 +90,7 @@ async def list_activities(
     await seen_member(session, principal, customer_id)
     t = tables.activity
     found = await rows.page(
-        session, t, Activity, [t.c.customer_id == customer_id], limit + 1, decode_cursor(cursor)
+        session, t, Activity, [t.c.customer_id == customer_id], limit + 1, decode_cursor(cursor, "act")
     )
     page, after = split(found, limit)
     return ActivityPage(

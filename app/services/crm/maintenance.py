@@ -36,6 +36,7 @@ from app.services.crm.pages import split
 from app.services.crm.vehicles import advance_odometer, require_vehicle
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.rules import load_rules
+from app.services.loyalty.stores import require_store
 from app.services.pagination import decode_cursor, encode_cursor
 
 
@@ -60,6 +61,7 @@ async def record_maintenance(
     performed_on = happened_on(body.performed_on, "performed_on", now)
     if body.store_id is not None:
         principal.check_store(body.store_id)
+        await require_store(session, body.store_id)
     store_id = body.store_id or principal.store_id
     rules = await load_rules(session)
     if body.service_type not in rules.service_types:
@@ -105,7 +107,12 @@ async def list_maintenance(
     await seen_member(session, principal, customer_id)
     t = tables.maintenance_record
     found = await rows.page(
-        session, t, MaintenanceRecord, [t.c.customer_id == customer_id], limit + 1, decode_cursor(cursor)
+        session,
+        t,
+        MaintenanceRecord,
+        [t.c.customer_id == customer_id],
+        limit + 1,
+        decode_cursor(cursor, "mnt"),
     )
     page, after = split(found, limit)
     return MaintenancePage(

@@ -37,6 +37,7 @@ from app.repositories.crm import tickets as repo
 from app.services.crm.members import member_field, seen_member
 from app.services.crm.pages import split
 from app.services.integration.api_keys import Principal
+from app.services.loyalty.stores import require_store
 from app.services.pagination import decode_cursor, encode_cursor
 
 tk = tables.ticket
@@ -70,6 +71,7 @@ async def create_ticket(
     """Open a ticket; a key bound to a store opens tickets for that store only."""
     if body.store_id is not None:
         principal.check_store(body.store_id)
+        await require_store(session, body.store_id)
     await member_field(session, principal, body.customer_id)
     values = body.model_dump()
     values.update(
@@ -115,7 +117,7 @@ async def list_tickets(
         value = getattr(filters, field)
         if value is not None:
             where.append(tk.c[field] == value)
-    found = await rows.page(session, tk, Ticket, where, limit + 1, decode_cursor(cursor))
+    found = await rows.page(session, tk, Ticket, where, limit + 1, decode_cursor(cursor, "tkt"))
     page, after = split(found, limit)
     counts = await repo.open_tasks(session, [t.id for t in page])
     return TicketPage(
@@ -164,7 +166,7 @@ async def list_tasks(
     await _require(session, principal, ticket_id)
     ts = tables.ticket_task
     found = await rows.page(
-        session, ts, TicketTask, [ts.c.ticket_id == ticket_id], limit + 1, decode_cursor(cursor)
+        session, ts, TicketTask, [ts.c.ticket_id == ticket_id], limit + 1, decode_cursor(cursor, "tsk")
     )
     page, after = split(found, limit)
     return TaskPage(

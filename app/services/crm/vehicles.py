@@ -154,7 +154,7 @@ async def find_vehicles(
 async def _page(
     session: AsyncSession, where: list[ColumnElement[bool]], limit: int, cursor: str | None
 ) -> VehiclePage:
-    found = await rows.page(session, tables.vehicle, Vehicle, where, limit + 1, decode_cursor(cursor))
+    found = await rows.page(session, tables.vehicle, Vehicle, where, limit + 1, decode_cursor(cursor, "veh"))
     page, after = split(found, limit)
     return VehiclePage(
         items=[VehiclePublic.model_validate(v.model_dump()) for v in page],
@@ -209,7 +209,7 @@ async def list_mileage(
     await require_vehicle(session, principal, vehicle_id)
     t = tables.mileage_reading
     found = await rows.page(
-        session, t, MileageReading, [t.c.vehicle_id == vehicle_id], limit + 1, decode_cursor(cursor)
+        session, t, MileageReading, [t.c.vehicle_id == vehicle_id], limit + 1, decode_cursor(cursor, "odo")
     )
     page = found[:limit]
     return MileagePage(

@@ -87,7 +87,7 @@ async def get_alert(session: AsyncSession, alert_id: str) -> AlertPublic:
 async def list_alerts(
     session: AsyncSession, filters: AlertFilters, limit: int, cursor: str | None
 ) -> AlertPage:
-    before = decode_cursor(cursor)
+    before = decode_cursor(cursor, "alr")
     found = await repo.page(session, filters, limit + 1, before)
     page = found[:limit]
     return AlertPage(

@@ -113,7 +113,7 @@ async def list_redemptions(
         filters = replace(filters, store_id=principal.store_id)
     if filters.since and filters.until and filters.since > filters.until:
         raise InvalidInput.at("since", "must not be after `until`")
-    found = await repo.page(session, filters, limit + 1, decode_cursor(cursor))
+    found = await repo.page(session, filters, limit + 1, decode_cursor(cursor, "led"))
     entries = found[:limit]
     reversed_by = await repo.reversals_of(session, [e.id for e in entries])
     point_value = (await load_rules(session)).settings.point_value

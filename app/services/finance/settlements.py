@@ -152,7 +152,7 @@ async def get_settlement(session: AsyncSession, settlement_id: str) -> Settlemen
 async def list_settlements(
     session: AsyncSession, status: SettlementStatus | None, limit: int, cursor: str | None
 ) -> SettlementPage:
-    before = decode_cursor(cursor)
+    before = decode_cursor(cursor, "stl")
     found = await repo.page(session, status.value if status else None, limit + 1, before)
     page = found[:limit]
     return SettlementPage(

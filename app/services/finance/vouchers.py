@@ -21,6 +21,7 @@ from app.repositories.finance import vouchers as repo
 from app.repositories.loyalty import customers as customers_repo
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.access import check_sees, sees_member
+from app.services.loyalty.stores import require_store
 from app.services.pagination import decode_position, encode_cursor
 
 _CODE = re.compile(VOUCHER_CODE[1:-1])  # the contract's pattern, without its anchors
@@ -55,6 +56,7 @@ async def use_voucher(
 ) -> VoucherPublic:
     """Spend the voucher at a store; a second use (or a void one) is 409."""
     principal.check_store(body.store_id)
+    await require_store(session, body.store_id)
     voucher = await _issued(session, principal, code)
     values = {
         "status": VoucherStatus.used.value,

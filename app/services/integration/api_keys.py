@@ -99,7 +99,7 @@ async def list_api_keys(
 ) -> ApiKeyPage:
     """Keys, newest first; a store-bound admin sees only its store's."""
     found = await repo.page(
-        session, limit=limit + 1, before_id=decode_cursor(cursor), store_id=principal.store_id
+        session, limit=limit + 1, before_id=decode_cursor(cursor, "key"), store_id=principal.store_id
     )
     items = [ApiKeyPublic.model_validate(k, from_attributes=True) for k in found[:limit]]
     more = len(found) > limit

@@ -67,7 +67,7 @@ async def list_tokens(
 ) -> MemberTokenPage:
     """The member's tokens, newest first, live or not; never the tokens themselves."""
     await _member(session, principal, customer_id)
-    found = await repo.page(session, customer_id, limit + 1, decode_cursor(cursor))
+    found = await repo.page(session, customer_id, limit + 1, decode_cursor(cursor, "mtk"))
     items = [MemberTokenPublic.model_validate(t, from_attributes=True) for t in found[:limit]]
     more = len(found) > limit
     return MemberTokenPage(items=items, next_cursor=encode_cursor(items[-1].id) if more else None)

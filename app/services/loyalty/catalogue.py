@@ -205,7 +205,7 @@ async def update_service_type(
 async def list_catalogue_history(
     session: AsyncSession, subject: CatalogueSubject, limit: int, cursor: str | None
 ) -> CatalogueHistory:
-    before = decode_cursor(cursor)
+    before = decode_cursor(cursor, "chg")
     found = await repo.list_catalogue_changes(session, subject.value, limit + 1, before)
     page = found[:limit]
     return CatalogueHistory(
@@ -275,7 +275,7 @@ async def replace_points_settings(
 async def list_settings_history(
     session: AsyncSession, limit: int, cursor: str | None
 ) -> PointsSettingsHistory:
-    before = decode_cursor(cursor)
+    before = decode_cursor(cursor, "set")
     found = await repo.list_settings_changes(session, limit + 1, before)
     page = found[:limit]
     return PointsSettingsHistory(

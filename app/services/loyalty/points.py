@@ -36,6 +36,7 @@ from app.services.integration.api_keys import Principal
 from app.services.loyalty.access import check_sees
 from app.services.loyalty.ledger import Applied, Movement, apply_movement
 from app.services.loyalty.rules import Rules, load_rules
+from app.services.loyalty.stores import require_store
 from app.services.pagination import decode_number_cursor, encode_cursor
 
 
@@ -153,6 +154,8 @@ async def redeem_points(
     store_id = body.store_id or principal.store_id
     if store_id is not None:
         principal.check_store(store_id)
+    if body.store_id is not None:
+        await require_store(session, body.store_id)
     member, rules = await get_member(session, customer_id, for_update=True)
     await check_sees(session, principal, member)
     member = await expire_locked(session, member, rules.ladder, now)

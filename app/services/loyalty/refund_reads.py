@@ -39,7 +39,7 @@ async def list_refunds(
 ) -> RefundPage:
     """A purchase's refunds, oldest first; amounts are money paid back."""
     purchase = await seen_purchase(session, principal, transaction_id)
-    found = await purchases_repo.refund_page(session, purchase.id, limit + 1, decode_cursor(cursor))
+    found = await purchases_repo.refund_page(session, purchase.id, limit + 1, decode_cursor(cursor, "ref"))
     items = [refund_public(r) for r in found[:limit]]
     more = len(found) > limit
     return RefundPage(items=items, next_cursor=encode_cursor(items[-1].id) if more else None)

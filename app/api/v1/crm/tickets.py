@@ -22,6 +22,7 @@ from app.models.crm.tickets import (
     TicketPublic,
     TicketUpdate,
 )
+from app.models.text import STORE_ID
 from app.services.crm import tickets as service
 from app.services.crm.tickets import TicketFilters
 
@@ -59,7 +60,7 @@ async def list_tickets(
     status: TicketStatus | None = None,
     kind: TicketKind | None = None,
     assignee: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-    store_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    store_id: Annotated[str | None, Query(max_length=64, pattern=STORE_ID)] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> TicketPage:

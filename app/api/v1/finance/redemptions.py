@@ -12,6 +12,7 @@ from app.api.v1.finance.query_types import Since, Until, parse_instant
 from app.errors import problems
 from app.models.base import utcnow
 from app.models.loyalty.ledger import PointsMovement, RedemptionPage, RedemptionReversalCreate
+from app.models.text import STORE_ID
 from app.repositories.finance.redemptions import RedemptionFilters
 from app.services.finance import redemptions as service
 
@@ -50,7 +51,7 @@ async def create_redemption_reversal(
 async def list_redemptions(
     principal: MembersRead,
     uow: UoW,
-    store_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    store_id: Annotated[str | None, Query(max_length=64, pattern=STORE_ID)] = None,
     receipt_ref: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     customer_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     since: Since = None,
