@@ -5,15 +5,16 @@
 
 Seeds the bench database once (bench/run.py's `prepare`: 100,000 members, stripes that agree
 with their balances, thresholds well above the liability) and starts, side by side on one
-database, A = `uvicorn app.main:app` (every movement writes its stripe) and B =
-`uvicorn bench.no_aggregates:app` (the same product, `on_movement` replaced by a no-op),
-identically but for the module. After a 3 s warm-up of each, every round runs, one after
-the other with the same wrk script and settings: A then B posting for random members, A then
-B posting for one hot member; only one is loaded at a time, and adjacent windows keep each
-pair under the same background load. Each run checks that the stripes moved (A) or did not
-(B). Prints every run, the medians, the overhead (of the medians and the median of the
-per-round ratios), and writes bench/results/aggregates-<stamp>.json. Loopback only, every
-run bounded in time (rounds × 4 × duration, plus ~15 s).
+database, A = `uvicorn app.main:app` (every movement writes its stripe) and B = `uvicorn
+bench.no_aggregates:app` (the same product, `on_movement` replaced by a no-op), identically but
+for the module. After a 3 s warm-up of each, every round runs, one after the other with the
+same wrk script and settings: A and B posting for random members, then A and B posting for one
+hot member, A first in odd rounds and B first in even ones (so a load that rises or falls
+during the run does not favour one); only one is loaded at a time, and adjacent windows keep
+each pair under the same background load. Each run checks that the stripes moved (A) or did not
+(B). Prints every run, the medians, the overhead (of the medians and the median of the per-
+round ratios), and writes bench/results/aggregates-<stamp>.json. Loopback only, every run
+bounded in time (rounds × 4 × duration, plus ~15 s).
 """
 
 from __future__ import annotations
@@ -122,8 +123,9 @@ def main() -> int:
         for n in range(1, a.rounds + 1):
             print(f"round {n}/{a.rounds}", flush=True)
             runs.append({v: {} for v in VARIANTS})
+            order = list(servers.items())[:: 1 if n % 2 else -1]  # ABBA: a load trend cancels out
             for mode in MODES:
-                for v, server in servers.items():
+                for v, server in order:
                     runs[-1][v][mode] = one_run(v, mode, server, env, a)
     finally:
         for server in servers.values():
