@@ -31,7 +31,18 @@ import httpx
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-LIMIT = ROOT.parent / "shared" / "bench-limit"
+
+
+def _limit_dir() -> Path:
+    """The shared limit harness: BENCH_LIMIT_DIR, else ../shared/bench-limit beside the checkout
+    (or one level further up, for a worktree under wt/)."""
+    if os.environ.get("BENCH_LIMIT_DIR"):
+        return Path(os.environ["BENCH_LIMIT_DIR"])
+    near, far = (base / "shared" / "bench-limit" for base in (ROOT.parent, ROOT.parent.parent))
+    return far if not near.is_dir() and far.is_dir() else near
+
+
+LIMIT = _limit_dir()
 PY = sys.executable
 PGBIN = os.environ.get("PGBIN", "/usr/lib/postgresql/15/bin")
 MEMBERS = 100_000
@@ -39,6 +50,9 @@ HISTORY = 10_000
 
 sys.path.insert(0, str(LIMIT))
 from load import CpuSampler, pg_postmaster_pid  # noqa: E402  (the shared measuring stick)
+
+sys.path.insert(0, str(ROOT))
+from app.domain.finance.liability import stripe_of  # noqa: E402  (the product's own stripe choice)
 
 
 def sh(*cmd: str, env: dict[str, str] | None = None, quiet: bool = True) -> str:
@@ -124,14 +138,38 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(timeout=20)
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--duration", type=int, default=15)
-    ap.add_argument("--connections", type=int, default=32)
-    ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--skip-limit", action="store_true")
-    a = ap.parse_args()
+def seed_liability(bench_dsn: str) -> None:
+    """Make the striped liability totals agree with the seeded balances (the SQL seed cannot
+    compute the stripe, a CRC-32 of the member id) and put the thresholds well above the
+    liability, so the runs measure posting in the normal band: no alert, no forced settlement
+    started by the worker halfway through a run."""
+    stripes: dict[int, list[int]] = {}
+    for line in psql(bench_dsn, "-tA", "-F", ",", "-c", "SELECT id, balance FROM customer").split():
+        cid, balance = line.rsplit(",", 1)
+        s = stripes.setdefault(stripe_of(cid), [0, 0, 0])
+        cents = int(balance)
+        s[0] += max(cents, 0)
+        s[1] += cents
+        s[2] += int(cents > 0)
+    values = ", ".join(f"({k}, {p}, {t}, {m})" for k, (p, t, m) in sorted(stripes.items()))
+    psql(
+        bench_dsn,
+        "-c",
+        "TRUNCATE liability_stripe, liability_state; "
+        "INSERT INTO liability_stripe (stripe, positive_points, total_points, positive_members) "
+        f"VALUES {values}; "
+        "UPDATE points_settings SET liability_target = l * 2, liability_warning = l * 3, "
+        "liability_critical = l * 4 FROM (SELECT sum(positive_points) * "
+        "(SELECT point_value FROM points_settings) / 10000 AS l FROM liability_stripe) x",
+    )
 
+
+def prepare() -> tuple[str, str, dict[str, str], str]:
+    """Start the throwaway cluster, build and seed `crm_bench`, create an API key.
+
+    Returns the limit harness's DSN, the cluster's data directory, the product's environment
+    and the key.
+    """
     dsn = sh(str(LIMIT / "start_pg.sh")).strip()  # postgresql://postgres@127.0.0.1:PORT/loyalty
     pg_data = os.environ.get("BENCH_PG_DIR", "/tmp/loyalty-bench-pg") + "/data"
     base_dsn = dsn.rsplit("/", 1)[0]
@@ -160,6 +198,7 @@ def main() -> int:
         env=env,
     )
     psql(bench_dsn, "-v", f"members={MEMBERS}", "-v", f"history={HISTORY}", "-f", str(HERE / "seed.sql"))
+    seed_liability(bench_dsn)
     key = (
         sh(
             crm,
@@ -174,6 +213,19 @@ def main() -> int:
         .strip()
         .splitlines()[-1]
     )
+    return dsn, pg_data, env, key
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--duration", type=int, default=15)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--skip-limit", action="store_true")
+    a = ap.parse_args()
+
+    dsn, pg_data, env, key = prepare()
+    crm = str(Path(PY).with_name("crm"))
 
     results: dict[str, dict] = {"product": {}, "limit": {}, "history": {}}
     port = 18090

@@ -20,11 +20,12 @@ FROM (VALUES (:members + 1, :history), (:members + 2, 10)) v(m, h), generate_ser
 
 INSERT INTO purchase (id, customer_id, store_id, external_id, occurred_at, created_at, phase, x, rebate_rate,
                       tier_before, tier_after, amount, rebate, payable, profit_points, consumption_points,
-                      points, balance_after, lifetime_after, refunded_amount, reversed_points, earn_entry_id)
+                      points, balance_after, lifetime_after, refunded_amount, reversed_points, earn_entry_id,
+                      updated_at)
 SELECT format('txn_H%s%s', right(cid, 4), lpad(k::text, 17, '0')), cid, 'history', cid || '-' || k,
        now() - interval '1 day' * k, now(), 'maintenance', 8000, 0, 'standard', 'standard',
        100000, 0, 100000, 35000, 100000, 48000, 48000 * k, 48000 * k, 0, 0,
-       format('led_H%s%s', right(cid, 4), lpad(k::text, 17, '0'))
+       format('led_H%s%s', right(cid, 4), lpad(k::text, 17, '0')), now()
 FROM hist;
 INSERT INTO purchase_line (purchase_id, line_no, service_type, amount, margin, weight, list_profit, rebate, paid,
                            profit_points, consumption_points, refunded_amount, reversed_profit_points,
