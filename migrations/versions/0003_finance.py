@@ -19,7 +19,7 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-STRIPES = 64  # app.domain.finance.liability.STRIPES when this revision was written
+STRIPES = 256  # app.domain.finance.liability.STRIPES when this revision was written
 
 
 def upgrade() -> None:
