@@ -21,6 +21,8 @@ from app.models.finance.alerts import AlertKind, CauseType, Severity
 from app.models.finance.liability import FinanceSettingsIn, FinanceSettingsPublic, LiabilityPublic
 from app.models.finance.settlements import Trigger
 from app.repositories.finance import liability as repo
+from app.services import audit
+from app.services.audit import Actor
 from app.services.finance.alerts import AlertCause, raise_alert
 from app.services.finance.settlements import enqueue_settlement
 from app.services.loyalty.rules import load_rules
@@ -146,7 +148,12 @@ async def get_finance_settings(session: AsyncSession) -> FinanceSettingsPublic:
 
 
 async def replace_finance_settings(
-    session: AsyncSession, body: FinanceSettingsIn, now: datetime
+    session: AsyncSession, body: FinanceSettingsIn, now: datetime, actor: Actor | None = None
 ) -> FinanceSettingsPublic:
+    current = await get_finance_settings(session)
     await repo.put_settings(session, {**body.model_dump(), "updated_at": now})
+    before = current.model_dump(exclude={"updated_at"})
+    await audit.record(
+        session, actor, "finance_settings", "finance", "update", before, body.model_dump(), now
+    )
     return FinanceSettingsPublic(**body.model_dump(), updated_at=now)

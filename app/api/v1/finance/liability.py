@@ -29,7 +29,7 @@ async def get_finance_settings(_principal: Admin, uow: UoW) -> FinanceSettingsPu
     "/settings", response_model=FinanceSettingsPublic, responses=problems(401, 403, 413, 415, 422, 503)
 )
 async def replace_finance_settings(
-    body: FinanceSettingsIn, _principal: Admin, uow: UoW
+    body: FinanceSettingsIn, principal: Admin, uow: UoW
 ) -> FinanceSettingsPublic:
     """Replace both settings."""
-    return await uow.run(lambda s: service.replace_finance_settings(s, body, utcnow()))
+    return await uow.run(lambda s: service.replace_finance_settings(s, body, utcnow(), principal))
