@@ -21,11 +21,15 @@ async def _events(client: httpx.AsyncClient, admin: dict[str, str], query: str) 
     return response.json()["items"]  # type: ignore[no-any-return]
 
 
-async def test_a_member_patch_records_each_changed_field(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+async def test_a_member_patch_records_each_changed_field(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
     user, key = await user_key(client, admin, "manager")
     member = await new_member(client, admin, store_id="dealer-01", city="深圳", notes="a")
     changed = await client.patch(
-        f"/v1/customers/{member['id']}", json={"city": "广州", "notes": None, "name": "Test Member"}, headers=key
+        f"/v1/customers/{member['id']}",
+        json={"city": "广州", "notes": None, "name": "Test Member"},
+        headers=key,
     )
     assert changed.status_code == 200, changed.text
     history = await client.get(f"/v1/customers/{member['id']}/history", headers=admin)
@@ -43,7 +47,9 @@ async def test_a_member_patch_records_each_changed_field(client: httpx.AsyncClie
 async def test_a_refused_write_records_nothing(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
     taken = await new_member(client, admin, phone="13700000001")
     member = await new_member(client, admin)
-    refused = await client.patch(f"/v1/customers/{member['id']}", json={"phone": taken["phone"]}, headers=admin)
+    refused = await client.patch(
+        f"/v1/customers/{member['id']}", json={"phone": taken["phone"]}, headers=admin
+    )
     assert refused.status_code == 409
     assert [e["action"] for e in await _events(client, admin, f"object_id={member['id']}")] == ["create"]
 
@@ -71,9 +77,13 @@ async def test_a_tier_table_change_is_audited(client: httpx.AsyncClient, admin: 
     assert change["old"]["rebate_rate"] == "0.05" and change["new"]["rebate_rate"] == "0.07"
 
 
-async def test_a_key_creation_is_audited_without_its_secret(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+async def test_a_key_creation_is_audited_without_its_secret(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
     created = await client.post(
-        "/v1/api-keys", json={"name": "pos", "scopes": ["transactions:write"], "store_id": "dealer-01"}, headers=admin
+        "/v1/api-keys",
+        json={"name": "pos", "scopes": ["transactions:write"], "store_id": "dealer-01"},
+        headers=admin,
     )
     assert created.status_code == 201
     secret = created.json()["key"]
@@ -102,16 +112,24 @@ async def test_settings_changes_are_audited(client: httpx.AsyncClient, admin: di
     replaced = await client.put("/v1/finance/settings", json=body, headers={**admin, "If-Match": "*"})
     assert replaced.status_code == 200, replaced.text
     [event] = await _events(client, admin, "object_type=finance_settings")
-    assert {"field": "tier_change_alerts", "old": finance["tier_change_alerts"], "new": body["tier_change_alerts"]} in (
-        event["changes"]
-    )
+    assert {
+        "field": "tier_change_alerts",
+        "old": finance["tier_change_alerts"],
+        "new": body["tier_change_alerts"],
+    } in (event["changes"])
 
 
-async def test_service_types_stores_and_users_are_audited(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
-    assert (await client.patch("/v1/service-types/parts", json={"name": "Spare parts"}, headers=admin)).status_code == 200
+async def test_service_types_stores_and_users_are_audited(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    assert (
+        await client.patch("/v1/service-types/parts", json={"name": "Spare parts"}, headers=admin)
+    ).status_code == 200
     event, created = await _events(client, admin, "object_type=service_type&object_id=parts")
     assert [c["field"] for c in event["changes"]] == ["name"] and created["action"] == "create"
-    assert (await client.patch("/v1/stores/dealer-03", json={"region": "west"}, headers=admin)).status_code == 200
+    assert (
+        await client.patch("/v1/stores/dealer-03", json={"region": "west"}, headers=admin)
+    ).status_code == 200
     [event] = await _events(client, admin, "object_type=store&object_id=dealer-03")
     [change] = event["changes"]
     assert change["field"] == "region" and change["new"] == "west"
@@ -131,7 +149,9 @@ async def test_the_audit_filters(client: httpx.AsyncClient, admin: dict[str, str
     assert len(everything) == 2
     later = await _events(client, admin, "since=2999-01-01T00:00:00Z")
     assert later == []
-    inverted = await client.get("/v1/audit?since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z", headers=admin)
+    inverted = await client.get(
+        "/v1/audit?since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z", headers=admin
+    )
     assert inverted.status_code == 422
     unknown = await client.get("/v1/audit?object=customer", headers=admin)
     assert unknown.status_code == 422

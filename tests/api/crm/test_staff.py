@@ -24,13 +24,17 @@ async def user_key(
     user = await client.post("/v1/users", json=body, headers=admin)
     assert user.status_code == 201, user.text
     key = await client.post(
-        "/v1/api-keys", json={"name": "k", "scopes": list(scopes), "user_id": user.json()["id"]}, headers=admin
+        "/v1/api-keys",
+        json={"name": "k", "scopes": list(scopes), "user_id": user.json()["id"]},
+        headers=admin,
     )
     assert key.status_code == 201, key.text
     return user.json(), {"Authorization": f"Bearer {key.json()['key']}"}
 
 
-async def _member_with_purchase(client: httpx.AsyncClient, admin: dict[str, str], **fields: Any) -> tuple[str, str]:
+async def _member_with_purchase(
+    client: httpx.AsyncClient, admin: dict[str, str], **fields: Any
+) -> tuple[str, str]:
     member = await new_member(client, admin, store_id="dealer-01", **fields)
     bought = await post(client, admin, purchase(member["id"], line("parts", "1000.00")))
     assert bought.status_code == 201, bought.text
@@ -63,7 +67,9 @@ def _member_operations(m: str, p: str) -> list[tuple[str, str, Any]]:
     ]
 
 
-async def test_staff_reach_only_the_members_assigned_to_them(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+async def test_staff_reach_only_the_members_assigned_to_them(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
     staff, key = await user_key(client, admin, "staff", rep_code="li.wei")
     mine, my_purchase = await _member_with_purchase(client, admin, sales_rep="li.wei")
     theirs, their_purchase = await _member_with_purchase(client, admin, sales_rep="zhao.min")
@@ -101,7 +107,9 @@ async def test_a_manager_works_within_its_store(client: httpx.AsyncClient, admin
     own = await new_member(client, admin, store_id="dealer-01", sales_rep="anyone")
     elsewhere = await new_member(client, admin, store_id="dealer-02")
     assert (await client.get(f"/v1/customers/{own['id']}", headers=key)).status_code == 200
-    assert (await client.patch(f"/v1/customers/{own['id']}", json={"notes": "m"}, headers=key)).status_code == 200
+    assert (
+        await client.patch(f"/v1/customers/{own['id']}", json={"notes": "m"}, headers=key)
+    ).status_code == 200
     assert (await client.get(f"/v1/customers/{elsewhere['id']}", headers=key)).status_code == 404
     listed = (await client.get("/v1/customers?limit=500", headers=key)).json()["items"]
     assert elsewhere["id"] not in {m["id"] for m in listed}
@@ -141,7 +149,9 @@ async def test_a_deactivated_users_keys_answer_401(client: httpx.AsyncClient, ad
     assert (await client.get("/v1/customers", headers=key)).status_code == 200
 
 
-async def test_a_role_change_applies_to_the_users_keys_at_once(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+async def test_a_role_change_applies_to_the_users_keys_at_once(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
     user, key = await user_key(client, admin, "staff")
     member = await new_member(client, admin, store_id="dealer-02")
     assert (await client.get(f"/v1/customers/{member['id']}", headers=key)).status_code == 404
@@ -185,7 +195,9 @@ async def test_sales_rep_report(client: httpx.AsyncClient, admin: dict[str, str]
     await _member_with_purchase(client, admin, sales_rep="wang")
     await new_member(client, admin, store_id="dealer-01", sales_rep="wang")
     await client.post(
-        f"/v1/customers/{first}/activities", json={"type": "call", "channel": "phone", "subject": "s"}, headers=admin
+        f"/v1/customers/{first}/activities",
+        json={"type": "call", "channel": "phone", "subject": "s"},
+        headers=admin,
     )
     await client.post(
         "/v1/tickets",
