@@ -1,9 +1,11 @@
 """SQLModel tables and their Create/Update/Public schemas; importing it registers every table."""
 
+from app.models.audit import AuditEvent
 from app.models.base import metadata
 from app.models.crm.contacts import Activity, Contact
 from app.models.crm.maintenance import MaintenanceRecord
 from app.models.crm.tickets import Ticket, TicketTask
+from app.models.crm.users import User
 from app.models.crm.vehicles import MileageReading, Vehicle
 from app.models.finance.alerts import Alert
 from app.models.finance.liability import FinanceSettingsRow, LiabilityState, LiabilityStripe
@@ -25,6 +27,7 @@ __all__ = [
     "Activity",
     "Alert",
     "ApiKey",
+    "AuditEvent",
     "CatalogueChange",
     "Contact",
     "Customer",
@@ -51,6 +54,7 @@ __all__ = [
     "Ticket",
     "TicketTask",
     "Tier",
+    "User",
     "Vehicle",
     "Voucher",
     "metadata",

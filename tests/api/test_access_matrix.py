@@ -2,9 +2,10 @@
 
 Callers: an unrestricted admin; an admin bound to dealer-01; a dealer-01 POS key
 (transactions:write); an unrestricted members:read key; a dealer-02 key with every
-non-admin scope; a revoked admin key; a member token of member A. The objects acted on
-belong to dealer-01 (member A, its purchase P, its vehicle, its ticket and task; company
-member C and its contacts), so dealer-02 must not see them.
+non-admin scope; a revoked admin key; a member token of member A; the key of a dealer-01
+manager (a user); the key of a dealer-01 staff user to whom member A is not assigned. The
+objects acted on belong to dealer-01 (member A, its purchase P, its vehicle, its ticket and
+task; company member C and its contacts), so dealer-02 and the staff user must not see them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from app.worker.runner import Worker
 from tests.conftest import make_key
 from tests.helpers import line, new_member, post, purchase, vin
 
-CALLERS = ["admin", "store_admin", "pos", "reader", "other_store", "revoked", "member_token"]
+CALLERS = [
+    "admin", "store_admin", "pos", "reader", "other_store", "revoked", "member_token", "manager", "staff",
+]  # fmt: skip
 
 
 @dataclass
@@ -41,6 +44,7 @@ class World:
     ticket: str
     task: str
     company: str
+    user: str = ""
     n: int = 0
 
     @property
@@ -68,6 +72,7 @@ def fixed(path: str, body: Any = None) -> Prepare:
             t=w.ticket,
             task=w.task,
             c=w.company,
+            u=w.user,
         ), body
 
     return prepare
@@ -82,6 +87,30 @@ async def _fresh_key(w: World) -> tuple[str, Any]:
     body = {"name": "victim", "scopes": ["members:read"], "store_id": "dealer-01"}
     created = (await w.client.post("/v1/api-keys", json=body, headers=w.admin)).json()
     return f"/v1/api-keys/{created['id']}", None
+
+
+def _user_body(w: World) -> dict[str, str]:
+    n = w.fresh("u")
+    return {"name": n, "email": f"{n}@dealer.example", "role": "staff", "store_id": "dealer-01"}
+
+
+async def _new_user(w: World) -> tuple[str, Any]:
+    return "/v1/users", _user_body(w)
+
+
+async def _fresh_user(w: World) -> tuple[str, Any]:
+    created = (await w.client.post("/v1/users", json=_user_body(w), headers=w.admin)).json()
+    return f"/v1/users/{created['id']}", None
+
+
+async def _user_key(
+    client: httpx.AsyncClient, admin: dict[str, str], role: str
+) -> tuple[str, dict[str, str]]:
+    body = {"name": role, "email": f"{role}@dealer.example", "role": role, "store_id": "dealer-01"}
+    user = (await client.post("/v1/users", json=body, headers=admin)).json()
+    key = {"name": role, "scopes": ["admin"], "user_id": user["id"]}
+    created = (await client.post("/v1/api-keys", json=key, headers=admin)).json()
+    return user["id"], {"Authorization": f"Bearer {created['key']}"}
 
 
 async def _fresh_token(w: World) -> tuple[str, Any]:
@@ -131,162 +160,178 @@ TICKET = {"customer_id": "{m}", "kind": "feedback", "subject": "s", "store_id": 
 ACTIVITY = {"type": "call", "channel": "phone", "subject": "s"}
 
 # operation: method, what to call, expected status per caller in CALLERS order:
-#            admin store_admin pos reader other_store revoked member_token
+#            admin store_admin pos reader other_store revoked member_token manager staff
 MATRIX: dict[str, tuple[str, Prepare, tuple[int, ...]]] = {
     "create_customer": ("POST", fixed("/v1/customers", NEW_MEMBER),
-        (201, 201, 403, 403, 403, 401, 404)),
+        (201, 201, 403, 403, 403, 401, 404, 201, 201)),
     "list_customers": ("GET", fixed("/v1/customers"),
-        (200, 200, 403, 200, 200, 401, 404)),
+        (200, 200, 403, 200, 200, 401, 404, 200, 200)),
     "get_customer": ("GET", fixed("/v1/customers/{m}"),
-        (200, 200, 403, 200, 404, 401, 404)),
+        (200, 200, 403, 200, 404, 401, 404, 200, 404)),
     "update_customer": ("PATCH", fixed("/v1/customers/{m}", {"notes": "n"}),
-        (200, 200, 403, 403, 404, 401, 404)),
+        (200, 200, 403, 403, 404, 401, 404, 200, 404)),
     "delete_customer": ("DELETE", _fresh_member,
-        (204, 204, 403, 403, 404, 401, 404)),
+        (204, 204, 403, 403, 404, 401, 404, 204, 404)),
     "get_customer_tier": ("GET", fixed("/v1/customers/{m}/tier"),
-        (200, 200, 403, 200, 404, 401, 200)),
+        (200, 200, 403, 200, 404, 401, 200, 200, 404)),
     "get_customer_points": ("GET", fixed("/v1/customers/{m}/points"),
-        (200, 200, 403, 200, 404, 401, 200)),
+        (200, 200, 403, 200, 404, 401, 200, 200, 404)),
     "list_customer_ledger": ("GET", fixed("/v1/customers/{m}/points/ledger"),
-        (200, 200, 403, 200, 404, 401, 200)),
+        (200, 200, 403, 200, 404, 401, 200, 200, 404)),
     "create_redemption": ("POST", fixed("/v1/customers/{m}/points/redemptions", {"points": "1.00"}),
-        (201, 201, 403, 403, 404, 401, 404)),
+        (201, 201, 403, 403, 404, 401, 404, 201, 404)),
     "create_adjustment": ("POST", fixed("/v1/customers/{m}/points/adjustments", ADJUSTMENT),
-        (201, 403, 403, 403, 403, 401, 404)),
+        (201, 403, 403, 403, 403, 401, 404, 403, 403)),
     "create_transaction": ("POST", _new_purchase,
-        (201, 201, 201, 403, 403, 401, 404)),
+        (201, 201, 201, 403, 403, 401, 404, 201, 422)),
     "quote_transaction": ("POST", fixed("/v1/transactions/quote", QUOTE),
-        (200, 200, 200, 403, 403, 401, 404)),
+        (200, 200, 200, 403, 403, 401, 404, 200, 422)),
     "list_transactions": ("GET", fixed("/v1/transactions"),
-        (200, 200, 403, 200, 200, 401, 404)),
+        (200, 200, 403, 200, 200, 401, 404, 200, 200)),
     "get_transaction": ("GET", fixed("/v1/transactions/{p}"),
-        (200, 200, 403, 200, 404, 401, 404)),
+        (200, 200, 403, 200, 404, 401, 404, 200, 404)),
     "list_refunds": ("GET", fixed("/v1/transactions/{p}/refunds"),
-        (200, 200, 403, 200, 404, 401, 404)),
+        (200, 200, 403, 200, 404, 401, 404, 200, 404)),
     "create_refund": ("POST", fixed("/v1/transactions/{p}/refunds", PARTIAL_REFUND),
-        (201, 201, 201, 403, 404, 401, 404)),
+        (201, 201, 201, 403, 404, 401, 404, 201, 404)),
     "get_tiers": ("GET", fixed("/v1/tiers"),
-        (200, 200, 403, 200, 200, 401, 404)),
+        (200, 200, 403, 200, 200, 401, 404, 200, 200)),
     "replace_tiers": ("PUT", lambda w: _current(w, "/v1/tiers"),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "list_service_types": ("GET", fixed("/v1/service-types"),
-        (200, 200, 403, 200, 200, 401, 404)),
+        (200, 200, 403, 200, 200, 401, 404, 200, 200)),
     "create_service_type": ("POST", _new_service_type,
-        (201, 403, 403, 403, 403, 401, 404)),
+        (201, 403, 403, 403, 403, 401, 404, 403, 403)),
     "update_service_type": ("PATCH", fixed("/v1/service-types/parts", {"name": "Parts"}),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "get_points_settings": ("GET", fixed("/v1/points/settings"),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "replace_points_settings": ("PUT", lambda w: _current(w, "/v1/points/settings"),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "list_points_settings_changes": ("GET", fixed("/v1/points/settings/history"),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "list_tier_table_changes": ("GET", fixed("/v1/tiers/history"),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "list_service_type_changes": ("GET", fixed("/v1/service-types/history"),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "list_stores": ("GET", fixed("/v1/stores"),
-        (200, 200, 403, 200, 200, 401, 404)),
+        (200, 200, 403, 200, 200, 401, 404, 200, 200)),
     "get_store": ("GET", fixed("/v1/stores/dealer-01"),
-        (200, 200, 403, 200, 404, 401, 404)),
+        (200, 200, 403, 200, 404, 401, 404, 200, 200)),
     "create_store": ("POST", _new_store,
-        (201, 403, 403, 403, 403, 401, 404)),
+        (201, 403, 403, 403, 403, 401, 404, 403, 403)),
     "update_store": ("PATCH", fixed("/v1/stores/dealer-03", {"region": "South"}),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "create_api_key": ("POST", fixed("/v1/api-keys", STORE_KEY),
-        (201, 201, 403, 403, 403, 401, 404)),
+        (201, 201, 403, 403, 403, 401, 404, 201, 403)),
     "list_api_keys": ("GET", fixed("/v1/api-keys"),
-        (200, 200, 403, 403, 403, 401, 404)),
+        (200, 200, 403, 403, 403, 401, 404, 200, 403)),
     "revoke_api_key": ("DELETE", _fresh_key,
-        (200, 200, 403, 403, 403, 401, 404)),
+        (200, 200, 403, 403, 403, 401, 404, 200, 403)),
     "create_member_token": ("POST", fixed("/v1/customers/{m}/tokens", {}),
-        (201, 201, 403, 201, 404, 401, 404)),
+        (201, 201, 403, 201, 404, 401, 404, 201, 404)),
     "list_member_tokens": ("GET", fixed("/v1/customers/{m}/tokens"),
-        (200, 200, 403, 200, 404, 401, 404)),
+        (200, 200, 403, 200, 404, 401, 404, 200, 404)),
     "revoke_member_token": ("DELETE", _fresh_token,
-        (200, 200, 403, 200, 404, 401, 404)),
+        (200, 200, 403, 200, 404, 401, 404, 200, 404)),
     "get_liability": ("GET", fixed("/v1/finance/liability"),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "get_finance_settings": ("GET", fixed("/v1/finance/settings"),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "replace_finance_settings": ("PUT", lambda w: _current(w, "/v1/finance/settings"),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "list_alerts": ("GET", fixed("/v1/alerts"),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "get_alert": ("GET", fixed("/v1/alerts/{a}"),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "acknowledge_alert": ("POST", fixed("/v1/alerts/{a}/ack", {"note": "seen"}),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "resolve_alert": ("POST", fixed("/v1/alerts/{a}/resolve", {"note": "done"}),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "list_settlements": ("GET", fixed("/v1/settlements"),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "get_settlement": ("GET", fixed("/v1/settlements/{s}"),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "preview_settlement": ("POST", fixed("/v1/settlements/preview", {"target": "0.01"}),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "create_settlement": ("POST", fixed("/v1/settlements", {"target": "0.01", "reason": "matrix"}),
-        (201, 403, 403, 403, 403, 401, 404)),
+        (201, 403, 403, 403, 403, 401, 404, 403, 403)),
     "get_voucher": ("GET", fixed("/v1/vouchers/{v[0]}"),
-        (200, 200, 403, 200, 404, 401, 404)),
+        (200, 200, 403, 200, 404, 401, 404, 200, 404)),
     "use_voucher": ("POST", fixed("/v1/vouchers/{v[0]}/use", {"store_id": "dealer-01"}),
-        (201, 201, 201, 403, 403, 401, 404)),
+        (201, 201, 201, 403, 403, 401, 404, 201, 404)),
     "void_voucher": ("POST", fixed("/v1/vouchers/{v[1]}/void", {"reason": "lost"}),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "list_customer_vouchers": ("GET", fixed("/v1/customers/{m}/vouchers"),
-        (200, 200, 403, 200, 404, 401, 404)),
+        (200, 200, 403, 200, 404, 401, 404, 200, 404)),
     "list_redemptions": ("GET", fixed("/v1/points/redemptions"),
-        (200, 200, 403, 200, 200, 401, 404)),
+        (200, 200, 403, 200, 200, 401, 404, 200, 200)),
     "create_redemption_reversal": ("POST", fixed("/v1/customers/{m}/points/redemptions/{r}/reversal", {}),
-        (201, 201, 403, 403, 404, 401, 404)),
+        (201, 201, 403, 403, 404, 401, 404, 201, 404)),
     "get_finance_report": ("GET", fixed("/v1/reports/finance?from=2026-01-01&to=2026-01-31&group_by=month"),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "get_liability_report": ("GET", fixed("/v1/reports/liability"),
-        (200, 403, 403, 403, 403, 401, 404)),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "create_vehicle": ("POST", _new_vehicle,
-        (201, 201, 403, 403, 404, 401, 404)),
+        (201, 201, 403, 403, 404, 401, 404, 201, 404)),
     "list_vehicles": ("GET", fixed("/v1/customers/{m}/vehicles"),
-        (200, 200, 403, 200, 404, 401, 404)),
+        (200, 200, 403, 200, 404, 401, 404, 200, 404)),
     "find_vehicles": ("GET", fixed("/v1/vehicles?plate=M-1"),
-        (200, 200, 403, 200, 200, 401, 404)),
+        (200, 200, 403, 200, 200, 401, 404, 200, 200)),
     "get_vehicle": ("GET", fixed("/v1/vehicles/{veh}"),
-        (200, 200, 403, 200, 404, 401, 404)),
+        (200, 200, 403, 200, 404, 401, 404, 200, 404)),
     "update_vehicle": ("PATCH", fixed("/v1/vehicles/{veh}", {"make": "VW"}),
-        (200, 200, 403, 403, 404, 401, 404)),
+        (200, 200, 403, 403, 404, 401, 404, 200, 404)),
     "record_mileage": ("POST", fixed("/v1/vehicles/{veh}/mileage", {"reading_km": 9000}),
-        (201, 201, 403, 403, 404, 401, 404)),
+        (201, 201, 403, 403, 404, 401, 404, 201, 404)),
     "list_mileage": ("GET", fixed("/v1/vehicles/{veh}/mileage"),
-        (200, 200, 403, 200, 404, 401, 404)),
+        (200, 200, 403, 200, 404, 401, 404, 200, 404)),
     "list_allowed_services": ("GET", fixed("/v1/customers/{m}/services"),
-        (200, 200, 403, 200, 404, 401, 404)),
+        (200, 200, 403, 200, 404, 401, 404, 200, 404)),
     "record_maintenance": ("POST", fixed("/v1/customers/{m}/maintenance", {"service_type": "maintenance"}),
-        (201, 201, 403, 403, 404, 401, 404)),
+        (201, 201, 403, 403, 404, 401, 404, 201, 404)),
     "list_maintenance": ("GET", fixed("/v1/customers/{m}/maintenance"),
-        (200, 200, 403, 200, 404, 401, 404)),
+        (200, 200, 403, 200, 404, 401, 404, 200, 404)),
     "create_contact": ("POST", fixed("/v1/customers/{c}/contacts", {"name": "Wang"}),
-        (201, 201, 403, 403, 404, 401, 404)),
+        (201, 201, 403, 403, 404, 401, 404, 201, 404)),
     "list_contacts": ("GET", fixed("/v1/customers/{c}/contacts"),
-        (200, 200, 403, 200, 404, 401, 404)),
+        (200, 200, 403, 200, 404, 401, 404, 200, 404)),
     "create_activity": ("POST", fixed("/v1/customers/{m}/activities", ACTIVITY),
-        (201, 201, 403, 403, 404, 401, 404)),
+        (201, 201, 403, 403, 404, 401, 404, 201, 404)),
     "list_activities": ("GET", fixed("/v1/customers/{m}/activities"),
-        (200, 200, 403, 200, 404, 401, 404)),
+        (200, 200, 403, 200, 404, 401, 404, 200, 404)),
     "create_ticket": ("POST", fixed("/v1/tickets", TICKET),
-        (201, 201, 403, 403, 403, 401, 404)),
+        (201, 201, 403, 403, 403, 401, 404, 201, 422)),
     "list_tickets": ("GET", fixed("/v1/tickets"),
-        (200, 200, 403, 200, 200, 401, 404)),
+        (200, 200, 403, 200, 200, 401, 404, 200, 200)),
     "get_ticket": ("GET", fixed("/v1/tickets/{t}"),
-        (200, 200, 403, 200, 404, 401, 404)),
+        (200, 200, 403, 200, 404, 401, 404, 200, 404)),
     "update_ticket": ("PATCH", fixed("/v1/tickets/{t}", {"assignee": "li.wei"}),
-        (200, 200, 403, 403, 404, 401, 404)),
+        (200, 200, 403, 403, 404, 401, 404, 200, 404)),
     "create_task": ("POST", fixed("/v1/tickets/{t}/tasks", {"title": "call back"}),
-        (201, 201, 403, 403, 404, 401, 404)),
+        (201, 201, 403, 403, 404, 401, 404, 201, 404)),
     "list_tasks": ("GET", fixed("/v1/tickets/{t}/tasks"),
-        (200, 200, 403, 200, 404, 401, 404)),
+        (200, 200, 403, 200, 404, 401, 404, 200, 404)),
     "update_task": ("PATCH", fixed("/v1/tickets/{t}/tasks/{task}", {"done": True}),
-        (200, 200, 403, 403, 404, 401, 404)),
+        (200, 200, 403, 403, 404, 401, 404, 200, 404)),
+    "create_user": ("POST", _new_user,
+        (201, 403, 403, 403, 403, 401, 404, 403, 403)),
+    "list_users": ("GET", fixed("/v1/users"),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
+    "get_user": ("GET", fixed("/v1/users/{u}"),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
+    "update_user": ("PATCH", fixed("/v1/users/{u}", {"name": "Renamed"}),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
+    "deactivate_user": ("DELETE", _fresh_user,
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
+    "list_customer_history": ("GET", fixed("/v1/customers/{m}/history"),
+        (200, 200, 403, 200, 404, 401, 404, 200, 404)),
+    "list_audit_events": ("GET", fixed("/v1/audit?object_type=customer"),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
+    "get_sales_rep_report": ("GET", fixed("/v1/reports/sales-reps?from=2026-01-01&to=2026-01-31"),
+        (200, 200, 403, 403, 403, 401, 404, 200, 403)),
     "list_reminders": ("GET", fixed("/v1/reminders"),
-        (200, 200, 403, 200, 200, 401, 404)),
+        (200, 200, 403, 200, 200, 401, 404, 200, 200)),
 }  # fmt: skip
 
 
@@ -329,6 +374,8 @@ async def _world(client: httpx.AsyncClient, app: FastAPI) -> World:
     assert (await client.delete(f"/v1/api-keys/{revoked_key['id']}", headers=admin)).status_code == 200
     token = (await client.post(f"/v1/customers/{member['id']}/tokens", json={}, headers=admin)).json()
     crm = await _crm_objects(client, admin, member["id"])
+    manager_id, manager = await _user_key(client, admin, "manager")
+    _, staff = await _user_key(client, admin, "staff")
     every = [Scope.members_read, Scope.members_write, Scope.transactions_write, Scope.points_write]
     keys = {
         "admin": admin,
@@ -338,6 +385,8 @@ async def _world(client: httpx.AsyncClient, app: FastAPI) -> World:
         "other_store": await make_key(app, *every, store_id="dealer-02"),
         "revoked": {"Authorization": f"Bearer {revoked_key['key']}"},
         "member_token": {"Authorization": f"Bearer {token['token']}"},
+        "manager": manager,
+        "staff": staff,
     }
     return World(
         client,
@@ -349,6 +398,7 @@ async def _world(client: httpx.AsyncClient, app: FastAPI) -> World:
         vouchers,
         redeemed.json()["entry"]["id"],
         *crm,
+        user=manager_id,
     )
 
 
@@ -397,4 +447,4 @@ async def test_authorization_matrix(client: httpx.AsyncClient, app: FastAPI, cal
             )
         if response.status_code >= 400:
             assert response.headers["content-type"] == "application/problem+json", name
-    assert wrong == []
+    assert wrong == [], "\n".join(w[:60] for w in wrong)

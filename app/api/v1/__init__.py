@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api.v1.crm import contacts, maintenance, reminders, tickets, vehicles
+from app.api.v1.crm import audit, contacts, maintenance, reminders, rep_reports, tickets, users, vehicles
 from app.api.v1.finance import alerts, liability, redemptions, reports, settlements, vouchers
 from app.api.v1.integration import api_keys, member_tokens
 from app.api.v1.loyalty import customers, points, service_types, settings, stores, tiers, transactions
@@ -30,5 +30,8 @@ ROUTERS: list[APIRouter] = [
         contacts,
         tickets,
         reminders,
+        users,
+        audit,
+        rep_reports,
     )
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.domain.errors import Conflict
+from app.domain.errors import Conflict, Forbidden
 
 
 class ServiceNotAllowed(Conflict):
@@ -38,3 +38,17 @@ class OpenTasks(Conflict):
 
     code = "open_tasks"
     title = "The ticket still has open tasks"
+
+
+class DuplicateUser(Conflict):
+    """A user already has the email or rep code (`existing_id`, `field`)."""
+
+    code = "duplicate_user"
+    title = "User exists"
+
+
+class RepNotAllowed(Forbidden):
+    """A staff user's key assigning a member to another rep (it would lose sight of it)."""
+
+    code = "rep_not_allowed"
+    title = "Member of another sales rep"

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime
-from app.models.text import Name, StoreId
+from app.models.text import Name, ResourceId, StoreId
 from app.models.types import RequestModel
 
 
@@ -33,6 +33,7 @@ class ApiKeyRecord(SQLModel):
     key_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     scopes: list[str] = Field(sa_column=Column(JSON, nullable=False))
     store_id: str | None = Field(default=None, max_length=64)
+    user_id: str | None = Field(default=None, max_length=40, index=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -56,6 +57,11 @@ class ApiKeyCreate(RequestModel):
         default=None,
         description="Restrict the key to one store. A store-bound creator's keys always get its store.",
     )
+    user_id: ResourceId | None = Field(
+        default=None,
+        description="Bind the key to a staff user: it then acts with the user's role and store "
+        "(scopes within the role's; `admin` means all of them), and stops while the user is inactive.",
+    )
 
 
 class ApiKeyPublic(SQLModel):
@@ -64,6 +70,7 @@ class ApiKeyPublic(SQLModel):
     prefix: str
     scopes: list[Scope]
     store_id: str | None
+    user_id: str | None
     created_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None

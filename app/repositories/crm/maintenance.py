@@ -8,16 +8,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.crm.reminders import LastMaintenance
 from app.repositories import tables
 from app.repositories.crm import seen
+from app.repositories.crm.seen import EVERYONE, Reach
 
 m = tables.maintenance_record
 
 
 async def latest_per_type(
-    session: AsyncSession, service_types: list[str], store_id: str | None = None
+    session: AsyncSession, service_types: list[str], reach: Reach = EVERYONE
 ) -> list[LastMaintenance]:
     """The latest record (by date, then id) of each (member, vehicle, service type) of live members.
 
-    With `store_id`, only members that store sees (`seen.member_ids`).
+    With `reach`, only the members it covers (`seen.member_ids`).
     """
     if not service_types:
         return []
@@ -31,7 +32,7 @@ async def latest_per_type(
             )
             .label("rank"),
         )
-        .where(m.c.customer_id.in_(seen.member_ids(store_id)), m.c.service_type.in_(service_types))
+        .where(m.c.customer_id.in_(seen.member_ids(reach)), m.c.service_type.in_(service_types))
         .subquery()
     )
     rows = await session.execute(select(ranked).where(ranked.c.rank == 1))

@@ -1,6 +1,6 @@
 """The few columns reminders are computed from, for the members a caller sees.
 
-`store_id` limits each query to the members a store-bound key sees (`seen.member_ids`); None
+`reach` limits each query to the members a restricted key sees (`seen.member_ids`); `EVERYONE`
 means every live member (an unrestricted key, the worker).
 """
 
@@ -14,38 +14,37 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models import Vehicle
 from app.repositories import tables
 from app.repositories.crm import seen
+from app.repositories.crm.seen import EVERYONE, Reach
 
 c = tables.customer
 
 
 async def birthdays(
-    session: AsyncSession, months: frozenset[int], store_id: str | None = None
+    session: AsyncSession, months: frozenset[int], reach: Reach = EVERYONE
 ) -> list[tuple[str, str, date]]:
     """(id, name, birthday) of live members born in one of `months`."""
     query = select(c.c.id, c.c.name, c.c.birthday).where(
-        c.c.id.in_(seen.member_ids(store_id)), extract("month", c.c.birthday).in_(sorted(months))
+        c.c.id.in_(seen.member_ids(reach)), extract("month", c.c.birthday).in_(sorted(months))
     )
     return [(r.id, r.name, r.birthday) for r in await session.execute(query)]
 
 
 async def contact_birthdays(
-    session: AsyncSession, months: frozenset[int], store_id: str | None = None
+    session: AsyncSession, months: frozenset[int], reach: Reach = EVERYONE
 ) -> list[tuple[str, str, str, date]]:
     """(contact id, member id, name, birthday) of contacts of live members born in one of `months`."""
     k = tables.contact
     query = select(k.c.id, k.c.customer_id, k.c.name, k.c.birthday).where(
-        k.c.customer_id.in_(seen.member_ids(store_id)), extract("month", k.c.birthday).in_(sorted(months))
+        k.c.customer_id.in_(seen.member_ids(reach)), extract("month", k.c.birthday).in_(sorted(months))
     )
     return [(r.id, r.customer_id, r.name, r.birthday) for r in await session.execute(query)]
 
 
-async def purchases(
-    session: AsyncSession, months: frozenset[int], store_id: str | None = None
-) -> list[Vehicle]:
+async def purchases(session: AsyncSession, months: frozenset[int], reach: Reach = EVERYONE) -> list[Vehicle]:
     """Vehicles of live members bought in one of `months` (any year)."""
     v = tables.vehicle
     query = select(v).where(
-        v.c.customer_id.in_(seen.member_ids(store_id)),
+        v.c.customer_id.in_(seen.member_ids(reach)),
         extract("month", v.c.purchase_date).in_(sorted(months)),
     )
     return [Vehicle.model_validate(r._mapping) for r in await session.execute(query)]
@@ -60,11 +59,11 @@ async def odometers(session: AsyncSession, vehicle_ids: set[str]) -> dict[str, i
 
 
 async def follow_ups(
-    session: AsyncSession, first: date, last: date, store_id: str | None = None
+    session: AsyncSession, first: date, last: date, reach: Reach = EVERYONE
 ) -> list[tuple[str, str, str, date]]:
     """Activities of live members with a follow-up date in [first, last]."""
     a = tables.activity
     query = select(a.c.id, a.c.customer_id, a.c.subject, a.c.follow_up_on).where(
-        a.c.customer_id.in_(seen.member_ids(store_id)), a.c.follow_up_on.between(first, last)
+        a.c.customer_id.in_(seen.member_ids(reach)), a.c.follow_up_on.between(first, last)
     )
     return [(r.id, r.customer_id, r.subject, r.follow_up_on) for r in await session.execute(query)]

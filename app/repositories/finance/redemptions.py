@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import LedgerEntry
 from app.repositories import tables
+from app.repositories.crm import seen
+from app.repositories.crm.seen import EVERYONE, Reach
 
 t = tables.ledger_entry
 
@@ -39,6 +41,7 @@ class RedemptionFilters:
     customer_id: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    reach: Reach = EVERYONE  # a staff user's key: only its members' redemptions
 
 
 async def page(
@@ -53,6 +56,8 @@ async def page(
     ):
         if value is not None:
             query = query.where(column == value)
+    if filters.reach.rep is not None:
+        query = query.where(t.c.customer_id.in_(seen.member_ids(filters.reach)))
     if filters.since is not None:
         query = query.where(t.c.created_at >= filters.since)
     if filters.until is not None:

@@ -30,6 +30,7 @@ from app.models.base import UTCDateTime, new_id
 from app.models.loyalty.customers import CustomerRecord
 from app.models.loyalty.ledger import EntryKind
 from app.repositories import tables
+from app.repositories.crm.seen import EVERYONE, Reach
 from app.repositories.loyalty.catalogue import catalogue_version_query
 from app.repositories.sync import ChangedSince
 
@@ -46,7 +47,7 @@ class SearchFilters:
     status: str | None = None
     sales_rep: str | None = None
     store_id: str | None = None
-    visible_to_store: str | None = None  # a store-bound caller: its members and those it sold to
+    visible_to: Reach = EVERYONE  # a restricted caller: the members it sees
 
 
 async def get(
@@ -163,8 +164,10 @@ async def search(
         value = getattr(filters, field)
         if value is not None:
             query = query.where(t.c[field] == value)
-    if filters.visible_to_store is not None:
-        store = filters.visible_to_store
+    if filters.visible_to.rep is not None:
+        query = query.where(t.c.sales_rep == filters.visible_to.rep)
+    elif filters.visible_to.store_id is not None:
+        store = filters.visible_to.store_id
         sold = select(p.c.id).where(p.c.customer_id == t.c.id, p.c.store_id == store).exists()
         query = query.where(or_(t.c.store_id == store, sold))
     return [CustomerRecord.model_validate(r._mapping) for r in await session.execute(query)]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Refund
@@ -56,8 +56,10 @@ async def page(
     limit: int,
     after_id: str | None,
     changed: ChangedSince | None = None,
+    members: Select[tuple[str]] | None = None,
 ) -> Sequence[PurchaseRecord]:
-    """Newest first, or (to sync) oldest change first from `changed.since`."""
+    """Newest first, or (to sync) oldest change first from `changed.since`; `members` limits
+    the purchases to those of the members it selects."""
     if changed is not None:
         query = changed.apply(select(p).limit(limit), p.c.updated_at, p.c.id)
     else:
@@ -66,6 +68,8 @@ async def page(
         query = query.where(p.c.customer_id == customer_id)
     if store_id:
         query = query.where(p.c.store_id == store_id)
+    if members is not None:
+        query = query.where(p.c.customer_id.in_(members))
     if after_id:
         query = query.where(p.c.id < after_id)
     return [PurchaseRecord.model_validate(r._mapping) for r in await session.execute(query)]

@@ -92,7 +92,7 @@ async def _require(
 ) -> Ticket:
     """A ticket of the caller's store (if bound to one) and of a live member it sees, or 404."""
     ticket = await rows.get(session, tk, Ticket, ticket_id, for_update=for_update)
-    if ticket is None or not principal.sees_store(ticket.store_id):
+    if ticket is None or not (principal.rep is not None or principal.sees_store(ticket.store_id)):
         raise NotFound(f"no ticket {ticket_id}")
     try:
         await seen_member(session, principal, ticket.customer_id)
@@ -110,8 +110,8 @@ async def list_tickets(
     session: AsyncSession, principal: Principal, filters: TicketFilters, limit: int, cursor: str | None
 ) -> TicketPage:
     """Newest first, filtered; only tickets the caller sees (never those of deleted members)."""
-    where: list[ColumnElement[bool]] = [tk.c.customer_id.in_(seen.member_ids(principal.store_id))]
-    if principal.store_id is not None:
+    where: list[ColumnElement[bool]] = [tk.c.customer_id.in_(seen.member_ids(principal.reach))]
+    if principal.rep is None and principal.store_id is not None:
         where.append(tk.c.store_id == principal.store_id)
     for field in ("customer_id", "status", "kind", "assignee", "store_id"):
         value = getattr(filters, field)

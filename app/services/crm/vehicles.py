@@ -143,7 +143,7 @@ async def find_vehicles(
 ) -> VehiclePage:
     """Vehicles of live members the caller sees, by VIN or plate (as the workshop reads them off the car)."""
     t = tables.vehicle
-    where: list[ColumnElement[bool]] = [t.c.customer_id.in_(seen.member_ids(principal.store_id))]
+    where: list[ColumnElement[bool]] = [t.c.customer_id.in_(seen.member_ids(principal.reach))]
     if vin is not None:
         where.append(t.c.vin == normalize_vin(vin))
     if plate is not None:

@@ -26,6 +26,8 @@ from app.models.finance.liability import FinanceSettingsIn, FinanceSettingsPubli
 from app.models.finance.settlements import Trigger
 from app.repositories.finance import liability as repo
 from app.repositories.loyalty import catalogue as catalogue_repo
+from app.services import audit
+from app.services.audit import Actor
 from app.services.conditional import check_if_match
 from app.services.finance.alerts import AlertCause, raise_alert
 from app.services.finance.settlements import enqueue_settlement
@@ -169,11 +171,20 @@ async def get_finance_settings(session: AsyncSession) -> FinanceSettingsPublic:
 
 
 async def replace_finance_settings(
-    session: AsyncSession, body: FinanceSettingsIn, if_match: str | None, now: datetime
+    session: AsyncSession,
+    body: FinanceSettingsIn,
+    if_match: str | None,
+    now: datetime,
+    actor: Actor | None = None,
 ) -> FinanceSettingsPublic:
     """Replace both settings over the version the caller read (`If-Match`, required): the
     rules are held exclusively, so two editors cannot both win and no purchase is in flight."""
     await catalogue_repo.hold_rules(session, exclusive=True)
-    check_if_match(await get_finance_settings(session), if_match, required=True)
+    current = await get_finance_settings(session)
+    check_if_match(current, if_match, required=True)
     await repo.put_settings(session, {**body.model_dump(), "updated_at": now})
+    before = current.model_dump(exclude={"updated_at"})
+    await audit.record(
+        session, actor, "finance_settings", "finance", "update", before, body.model_dump(), now
+    )
     return FinanceSettingsPublic(**body.model_dump(), updated_at=now)

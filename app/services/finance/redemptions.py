@@ -107,7 +107,9 @@ async def list_redemptions(
     cursor: str | None,
 ) -> RedemptionPage:
     """Redemptions for a POS to reconcile (a store-bound key sees its own store's only)."""
-    if principal.store_id is not None:
+    if principal.rep is not None:
+        filters = replace(filters, reach=principal.reach)
+    elif principal.store_id is not None:
         if filters.store_id not in (None, principal.store_id):
             return RedemptionPage(items=[], next_cursor=None)
         filters = replace(filters, store_id=principal.store_id)

@@ -54,7 +54,10 @@ async def _issued(session: AsyncSession, principal: Principal, code: str) -> Vou
 async def use_voucher(
     session: AsyncSession, principal: Principal, code: str, body: VoucherUse, now: datetime
 ) -> VoucherPublic:
-    """Spend the voucher at a store; a second use (or a void one) is 409."""
+    """Spend the voucher at a store; a second use (or a void one) is 409.
+
+    A voucher is a bearer code any till of the store takes, except a staff user's key, which
+    takes only its own members' (another's does not exist for it)."""
     principal.check_store(body.store_id)
     await require_store(session, body.store_id)
     voucher = await _issued(session, principal, code)

@@ -15,11 +15,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.errors import NotFound, ScopeNotAllowed, StoreNotAllowed, Unauthorized
+from app.domain.crm.roles import effective_scopes, grantable, needs_store
+from app.domain.errors import InvalidInput, NotFound, ScopeNotAllowed, StoreNotAllowed, Unauthorized
 from app.models import ApiKey
 from app.models.base import new_id
 from app.models.integration.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyPage, ApiKeyPublic, Scope
+from app.repositories.crm import users as users_repo
+from app.repositories.crm.seen import Reach
 from app.repositories.integration import api_keys as repo
+from app.services import audit
 from app.services.loyalty.stores import require_store
 from app.services.pagination import decode_cursor, encode_cursor
 
@@ -30,13 +34,24 @@ TOUCH_EVERY = timedelta(seconds=60)
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a key (its scopes and optional store) or a member token (`customer_id`)."""
+    """Who is calling: a key (its scopes and optional store) or a member token (`customer_id`).
+
+    A key bound to a staff user carries the user's id, the user's store (managers and staff) and,
+    for staff, `rep`: the rep code whose members it alone sees.
+    """
 
     key_id: str
     name: str
     scopes: frozenset[str]
     store_id: str | None
     customer_id: str | None = None
+    user_id: str | None = None
+    rep: str | None = None
+
+    @property
+    def reach(self) -> Reach:
+        """The members this caller sees, as list queries filter them."""
+        return Reach(self.store_id, self.rep)
 
     def has(self, scope: Scope) -> bool:
         return self.customer_id is None and (Scope.admin in self.scopes or scope in self.scopes)
@@ -61,6 +76,8 @@ def hash_key(secret: str, key: str) -> str:
 def bound_store(creator: Principal, body: ApiKeyCreate) -> str | None:
     """The store and scopes a creator may give a new key: never wider than its own."""
     store = body.store_id
+    if body.user_id is not None and (creator.store_id is not None or creator.user_id is not None):
+        raise StoreNotAllowed("only an unrestricted admin key binds keys to users")
     if creator.store_id is not None:
         if store is not None and store != creator.store_id:
             raise StoreNotAllowed(f"this API key may only create keys for store {creator.store_id}")
@@ -77,6 +94,8 @@ async def create_api_key(
 ) -> ApiKeyCreated:
     """A new key within the creator's powers; the returned `key` is the only time it is shown."""
     store = bound_store(creator, body)
+    if body.user_id is not None:
+        store = await _user_store(session, body)
     if store is not None:
         await require_store(session, store)
     public = secrets.token_hex(4)
@@ -88,10 +107,35 @@ async def create_api_key(
         key_hash=hash_key(secret, key),
         scopes=sorted({s.value for s in body.scopes}),
         store_id=store,
+        user_id=body.user_id,
         created_at=now,
     )
     await repo.add(session, row)
-    return ApiKeyCreated(**ApiKeyPublic.model_validate(row, from_attributes=True).model_dump(), key=key)
+    shown = ApiKeyPublic.model_validate(row, from_attributes=True)
+    await audit.record(session, creator, "api_key", row.id, "create", None, _audited(shown), now)
+    return ApiKeyCreated(**shown.model_dump(), key=key)
+
+
+async def _user_store(session: AsyncSession, body: ApiKeyCreate) -> str | None:
+    """A user-bound key takes its user's store; its scopes must lie within the user's role."""
+    user = await users_repo.get(session, body.user_id or "")
+    if user is None:
+        raise InvalidInput.at("user_id", "names no user")
+    if not user.active:
+        raise InvalidInput.at("user_id", "names an inactive user")
+    beyond = grantable(user.role, frozenset(s.value for s in body.scopes))
+    if beyond:
+        raise ScopeNotAllowed(f"a {user.role} may not hold {', '.join(sorted(beyond))}")
+    if body.store_id is not None and body.store_id != user.store_id:
+        raise StoreNotAllowed(f"user {user.id} works at {user.store_id}; its keys get that store")
+    return user.store_id if needs_store(user.role) else None
+
+
+def _audited(key: ApiKeyPublic) -> dict[str, object]:
+    """What the audit log keeps of a key: never its secret or hash."""
+    return key.model_dump(
+        mode="json", include={"name", "prefix", "scopes", "store_id", "user_id", "revoked_at"}
+    )
 
 
 async def list_api_keys(
@@ -115,6 +159,9 @@ async def revoke_api_key(
     if key.revoked_at is None:
         key.revoked_at = now
         await session.flush()
+        await audit.record(
+            session, principal, "api_key", key.id, "revoke", {"revoked_at": None}, {"revoked_at": now}, now
+        )
     return ApiKeyPublic.model_validate(key, from_attributes=True)
 
 
@@ -130,7 +177,25 @@ async def authenticate(
     key = await repo.get_by_hash(session, hash_key(secret, raw_key))
     if key is None or key.revoked_at is not None:
         raise Unauthorized("the API key is not valid or was revoked")
+    principal = Principal(key.id, key.name, frozenset(key.scopes), key.store_id)
+    if key.user_id is not None:
+        principal = await _as_user(session, principal, key.user_id)
     touched = key.last_used_at is None or now - key.last_used_at > TOUCH_EVERY
     if touched:
         await repo.touch(session, key.id, now, now - TOUCH_EVERY)
-    return Principal(key.id, key.name, frozenset(key.scopes), key.store_id), touched
+    return principal, touched
+
+
+async def _as_user(session: AsyncSession, key: Principal, user_id: str) -> Principal:
+    """A user-bound key acts with the user's current role and store; an inactive user's keys stop."""
+    user = await users_repo.get(session, user_id)
+    if user is None or not user.active:
+        raise Unauthorized("the API key's user is inactive")
+    return Principal(
+        key.key_id,
+        key.name,
+        effective_scopes(user.role, key.scopes),
+        user.store_id if needs_store(user.role) else None,
+        user_id=user.id,
+        rep=user.rep_code if user.role == "staff" else None,
+    )

@@ -35,6 +35,8 @@ from app.models.loyalty.catalogue_history import CatalogueChangePublic, Catalogu
 from app.repositories.loyalty import catalogue as repo
 from app.repositories.loyalty import customers as customers_repo
 from app.repositories.loyalty.catalogue import SETTINGS_ID
+from app.services import audit
+from app.services.audit import Actor
 from app.services.conditional import check_if_match
 from app.services.finance.liability import check_liability
 from app.services.loyalty.rules import to_domain
@@ -83,7 +85,7 @@ async def replace_tier_table(
     body: TierTableIn,
     if_match: str | None,
     now: datetime,
-    api_key_id: str | None = None,
+    actor: Actor | None = None,
 ) -> TierTable:
     """Validate and replace the whole table, then re-grade every member against it.
 
@@ -107,6 +109,7 @@ async def replace_tier_table(
     before = await get_tier_table(session)
     tiers = [Tier(position=i, **t.model_dump()) for i, t in enumerate(body.tiers)]
     await repo.replace_tiers(session, tiers)
+    api_key_id = actor.key_id if actor else None
     regraded = await customers_repo.regrade_all(session, ladder, now=now, api_key_id=api_key_id)
     after = await get_tier_table(session)
     await _record(
@@ -119,7 +122,15 @@ async def replace_tier_table(
         now=now,
         regraded=regraded,
     )
+    await audit.record(
+        session, actor, "tier_table", "tiers", "replace", _by_code(before), _by_code(after), now
+    )
     return after
+
+
+def _by_code(table: TierTable) -> dict[str, Any]:
+    """The table as one field per tier, so the audit shows which tiers changed and how."""
+    return {t.code: t.model_dump(mode="json", exclude={"code"}) for t in table.tiers}
 
 
 def _service_type_cursor(cursor: str | None) -> str | None:
@@ -148,7 +159,7 @@ def _check_service_type(values: dict[str, Any]) -> None:
 
 
 async def create_service_type(
-    session: AsyncSession, body: ServiceTypeCreate, now: datetime, api_key_id: str | None = None
+    session: AsyncSession, body: ServiceTypeCreate, now: datetime, actor: Actor | None = None
 ) -> ServiceTypePublic:
     """Add a type; concurrent creates of one code queue on the rules lock, so one wins, one gets 409."""
     _check_service_type(body.model_dump())
@@ -166,14 +177,15 @@ async def create_service_type(
         code=row.code,
         before=None,
         after=_as_json(public),
-        api_key_id=api_key_id,
+        api_key_id=actor.key_id if actor else None,
         now=now,
     )
+    await audit.record(session, actor, "service_type", row.code, "create", None, _as_json(public), now)
     return public
 
 
 async def update_service_type(
-    session: AsyncSession, code: str, body: ServiceTypeUpdate, now: datetime, api_key_id: str | None = None
+    session: AsyncSession, code: str, body: ServiceTypeUpdate, now: datetime, actor: Actor | None = None
 ) -> ServiceTypePublic:
     """Change a type, or retire it (`active: false`) or bring it back; the change is logged."""
     values = body.model_dump(exclude_unset=True)
@@ -196,9 +208,10 @@ async def update_service_type(
         code=code,
         before=_as_json(before),
         after=_as_json(after),
-        api_key_id=api_key_id,
+        api_key_id=actor.key_id if actor else None,
         now=now,
     )
+    await audit.record(session, actor, "service_type", code, "update", _as_json(before), _as_json(after), now)
     return after
 
 
@@ -232,7 +245,7 @@ async def get_points_settings(session: AsyncSession) -> PointsSettingsPublic:
 async def replace_points_settings(
     session: AsyncSession,
     body: PointsSettingsIn,
-    api_key_id: str | None,
+    actor: Actor | None,
     now: datetime,
     if_match: str | None,
 ) -> PointsSettingsPublic:
@@ -260,11 +273,13 @@ async def replace_points_settings(
     change = PointsSettingsChange(
         id=new_id("set"),
         changed_at=now,
-        api_key_id=api_key_id,
+        api_key_id=actor.key_id if actor else None,
         before=before,
         after=body.model_dump(mode="json"),
     )
     await repo.add(session, change)
+    action = "update" if before else "create"
+    await audit.record(session, actor, "points_settings", "points", action, before, change.after, now)
     await repo.bump_catalogue_version(session)
     # No purchase is in flight (the rules are held exclusively): the liability's state follows
     # the new thresholds now, re-armed below the warning, raised above it.

@@ -14,11 +14,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain.crm.errors import RepNotAllowed
 from app.domain.errors import DuplicateMember, NotFound, StoreNotAllowed
 from app.domain.loyalty.lifecycle import lifecycle_stage
 from app.models import Customer
 from app.models.base import new_id
 from app.models.loyalty.customers import (
+    CustomerBase,
     CustomerCreate,
     CustomerPage,
     CustomerPublic,
@@ -29,6 +31,7 @@ from app.models.text import PHONE, phone_region, to_e164
 from app.repositories.loyalty import customers as repo
 from app.repositories.loyalty.customers import SearchFilters
 from app.repositories.sync import ChangedSince
+from app.services import audit
 from app.services.conditional import check_if_match
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.access import check_changes, check_sees
@@ -65,6 +68,12 @@ async def _refuse_duplicate(session: AsyncSession, values: dict[str, Any], exclu
         )
 
 
+def _check_rep(principal: Principal, values: dict[str, Any]) -> None:
+    """A staff user's key keeps its members its own: it assigns only its rep code."""
+    if principal.rep is not None and "sales_rep" in values and values["sales_rep"] != principal.rep:
+        raise RepNotAllowed(f"this key assigns members only to sales rep {principal.rep}")
+
+
 async def _check_store(session: AsyncSession, principal: Principal, values: dict[str, Any]) -> None:
     """A member's store must exist and be active; a store-bound key assigns only its own."""
     store = values.get("store_id")
@@ -80,6 +89,9 @@ async def create_customer(
     values = body.model_dump()
     if values.get("store_id") is None:
         values["store_id"] = principal.store_id
+    if values.get("sales_rep") is None and principal.rep is not None:
+        values["sales_rep"] = principal.rep
+    _check_rep(principal, values)
     await _check_store(session, principal, values)
     if not allow_duplicate:
         await _refuse_duplicate(session, values, None)
@@ -92,7 +104,17 @@ async def create_customer(
         updated_at=now,
     )
     await repo.add(session, member)
+    await audit.record(session, principal, "customer", member.id, "create", None, _audited(member), now)
     return to_public(member, now)
+
+
+# The member's own data; figures the ledger explains (balance, totals, tier) are audited by it.
+_AUDITED = {*CustomerBase.model_fields, "tags"}
+
+
+def _audited(member: CustomerRecord) -> dict[str, Any]:
+    """The member's own fields, as an audit event compares them."""
+    return member.model_dump(include=_AUDITED)
 
 
 async def _found(
@@ -128,6 +150,7 @@ async def update_customer(
     values = body.model_dump(exclude_unset=True)
     if principal.store_id is not None and "store_id" in values and values["store_id"] is None:
         raise StoreNotAllowed("a store-bound key cannot remove a member from its store")
+    _check_rep(principal, values)
     await _check_store(session, principal, values)
     if not allow_duplicate:
         await _refuse_duplicate(session, values, customer_id)
@@ -135,6 +158,9 @@ async def update_customer(
         values["updated_at"] = now
         await repo.update_fields(session, customer_id, values)
     updated = member.model_copy(update=values)
+    await audit.record(
+        session, principal, "customer", customer_id, "update", _audited(member), _audited(updated), now
+    )
     return to_public(updated, now)
 
 
@@ -146,6 +172,9 @@ async def delete_customer(
     await check_changes(session, principal, member)
     check_if_match(to_public(member, now), if_match, required=False)
     await repo.update_fields(session, customer_id, {"deleted_at": now, "updated_at": now})
+    await audit.record(
+        session, principal, "customer", customer_id, "delete", {"deleted_at": None}, {"deleted_at": now}, now
+    )
 
 
 def _with_phone_terms(filters: SearchFilters) -> SearchFilters:
@@ -169,7 +198,7 @@ async def search_customers(
 ) -> CustomerPage:
     """Members the caller may see matching the filters, newest first; with `updated_since`,
     every change (deletions too), oldest change first."""
-    filters = _with_phone_terms(replace(filters, visible_to_store=principal.store_id))
+    filters = _with_phone_terms(replace(filters, visible_to=principal.reach))
     if updated_since is not None:
         changed = ChangedSince(updated_since, decode_sync_cursor(cursor))
         found = await repo.search(session, filters, limit + 1, None, changed)

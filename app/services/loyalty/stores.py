@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.errors import DuplicateStore, InvalidInput, NotFound
 from app.models.loyalty.stores import STORE_CODE, StoreCreate, StorePage, StorePublic, StoreUpdate
 from app.repositories.loyalty import stores as repo
+from app.services import audit
+from app.services.audit import Actor
 from app.services.pagination import HEX_CODE, decode_position, encode_cursor
 
 
@@ -56,18 +58,26 @@ async def get_store(session: AsyncSession, only: str | None, code: str) -> Store
     return StorePublic.model_validate(store, from_attributes=True)
 
 
-async def create_store(session: AsyncSession, body: StoreCreate, now: datetime) -> StorePublic:
+async def create_store(
+    session: AsyncSession, body: StoreCreate, now: datetime, actor: Actor | None = None
+) -> StorePublic:
     values = {**body.model_dump(), "created_at": now, "updated_at": now}
     if not await repo.insert(session, values):
         raise DuplicateStore(f"store {body.code} already exists", extra={"existing_id": body.code})
+    await audit.record(
+        session, actor, "store", body.code, "create", None, body.model_dump(exclude={"code"}), now
+    )
     return StorePublic.model_validate(values)
 
 
-async def update_store(session: AsyncSession, code: str, body: StoreUpdate, now: datetime) -> StorePublic:
+async def update_store(
+    session: AsyncSession, code: str, body: StoreUpdate, now: datetime, actor: Actor | None = None
+) -> StorePublic:
     """Rename, move or (de)activate a store; its code never changes."""
     current = await get_store(session, None, code)
     values = body.model_dump(exclude_unset=True)
     if values:
-        values["updated_at"] = now
-        await repo.update_fields(session, code, values)
-    return current.model_copy(update=values)
+        await repo.update_fields(session, code, {**values, "updated_at": now})
+    before = current.model_dump(include=set(values))
+    await audit.record(session, actor, "store", code, "update", before, values, now)
+    return current.model_copy(update={**values, "updated_at": now} if values else {})

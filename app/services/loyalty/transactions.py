@@ -31,6 +31,7 @@ from app.models.loyalty.purchases import (
     TransactionPage,
     TransactionPublic,
 )
+from app.repositories.crm import seen
 from app.repositories.loyalty import purchases as purchases_repo
 from app.repositories.sync import ChangedSince
 from app.services.finance.expiry import due_points, expire_locked
@@ -45,13 +46,19 @@ from app.services.pagination import decode_cursor, decode_sync_cursor, encode_cu
 
 
 async def _member(
-    session: AsyncSession, customer_id: str, *, for_update: bool
+    session: AsyncSession, principal: Principal, customer_id: str, *, for_update: bool
 ) -> tuple[CustomerRecord, Rules]:
-    """The member a purchase names; an unknown one is a bad field of the body, not a 404."""
+    """The member a purchase names; an unknown one is a bad field of the body, not a 404.
+
+    Any key sells to any member, except a staff user's, which sells only to its own members
+    (another's is as unknown to it as a missing one)."""
     try:
-        return await get_member(session, customer_id, for_update=for_update)
+        member, rules = await get_member(session, customer_id, for_update=for_update)
     except NotFound:
         raise InvalidInput.at("customer_id", f"no member {customer_id}") from None
+    if principal.rep is not None and member.sales_rep != principal.rep:
+        raise InvalidInput.at("customer_id", f"no member {customer_id}")
+    return member, rules
 
 
 def _line_inputs(rules: Rules, body: TransactionCreate) -> list[LineInput]:
@@ -109,7 +116,7 @@ async def quote_purchase(
     """What posting would give now (rebate, payable, points, tier after), with nothing saved."""
     principal.check_store(body.store_id)
     await require_store(session, body.store_id)
-    member, rules = await _member(session, body.customer_id, for_update=False)
+    member, rules = await _member(session, principal, body.customer_id, for_update=False)
     inputs = _line_inputs(rules, body)
     s = _settle(member, rules, inputs)
     lifetime = member.lifetime_points + s.points
@@ -149,7 +156,7 @@ async def post_purchase(
     """
     principal.check_store(body.store_id)
     await require_store(session, body.store_id)
-    member, rules = await _member(session, body.customer_id, for_update=True)
+    member, rules = await _member(session, principal, body.customer_id, for_update=True)
     inputs = _line_inputs(rules, body)
     s = _settle(member, rules, inputs)
     payment = pay_with_points(body.redeem_points or ZERO, rules.settings.point_value, s.payable)
@@ -284,7 +291,7 @@ async def list_transactions(
     """Newest first; with `updated_since`, posted or refunded since then, oldest change first.
 
     A store-bound key lists only its store's (another store's filter finds none)."""
-    if principal.store_id is not None:
+    if principal.rep is None and principal.store_id is not None:
         if store_id not in (None, principal.store_id):
             return TransactionPage(items=[], next_cursor=None)
         store_id = principal.store_id
@@ -293,6 +300,7 @@ async def list_transactions(
         session,
         customer_id=customer_id,
         store_id=store_id,
+        members=seen.member_ids(principal.reach) if principal.rep is not None else None,
         limit=limit + 1,
         after_id=None if changed else decode_cursor(cursor, "txn"),
         changed=changed,

@@ -40,8 +40,10 @@ async def get_finance_settings(
     responses={**tagged(), **problems(401, 403, 412, 413, 415, 422, 428, 503)},
 )
 async def replace_finance_settings(
-    body: FinanceSettingsIn, _principal: Admin, uow: UoW, response: Response, if_match: IfMatch = None
+    body: FinanceSettingsIn, principal: Admin, uow: UoW, response: Response, if_match: IfMatch = None
 ) -> Any:
     """Replace both settings. `If-Match` with their ETag is required (428 without, 412 if stale)."""
-    settings = await uow.run(lambda s: service.replace_finance_settings(s, body, if_match, utcnow()))
+    settings = await uow.run(
+        lambda s: service.replace_finance_settings(s, body, if_match, utcnow(), principal)
+    )
     return set_etag(response, settings)

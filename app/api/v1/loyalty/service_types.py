@@ -51,7 +51,7 @@ async def create_service_type(
         principal,
         idempotency_key,
         body,
-        lambda s: service.create_service_type(s, body, utcnow(), principal.key_id),
+        lambda s: service.create_service_type(s, body, utcnow(), principal),
     )
 
 
@@ -75,4 +75,4 @@ async def update_service_type(
 
     Posted purchases keep the margin and weight they were computed with.
     """
-    return await uow.run(lambda s: service.update_service_type(s, code, body, utcnow(), principal.key_id))
+    return await uow.run(lambda s: service.update_service_type(s, code, body, utcnow(), principal))

@@ -41,7 +41,7 @@ async def replace_points_settings(
     `If-Match` with the settings' ETag is required (428 without it, 412 when they changed).
     """
     settings = await uow.run(
-        lambda s: service.replace_points_settings(s, body, principal.key_id, utcnow(), if_match)
+        lambda s: service.replace_points_settings(s, body, principal, utcnow(), if_match)
     )
     return set_etag(response, settings)
 

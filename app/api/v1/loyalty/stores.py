@@ -33,7 +33,12 @@ async def create_store(
 ) -> JSONResponse:
     """A new store; 409 `duplicate_store` when the code is taken."""
     return await create_once(
-        request, uow, principal, idempotency_key, body, lambda s: service.create_store(s, body, utcnow())
+        request,
+        uow,
+        principal,
+        idempotency_key,
+        body,
+        lambda s: service.create_store(s, body, utcnow(), principal),
     )
 
 
@@ -44,6 +49,6 @@ async def get_store(code: StoreCodePath, principal: MembersRead, uow: UoW) -> St
 
 
 @router.patch("/{code}", response_model=StorePublic, responses=problems(401, 403, 404, 413, 415, 422, 503))
-async def update_store(code: StoreCodePath, body: StoreUpdate, _principal: Admin, uow: UoW) -> StorePublic:
+async def update_store(code: StoreCodePath, body: StoreUpdate, principal: Admin, uow: UoW) -> StorePublic:
     """Change the name, region or `active`; an inactive store takes no new purchases."""
-    return await uow.run(lambda s: service.update_store(s, code, body, utcnow()))
+    return await uow.run(lambda s: service.update_store(s, code, body, utcnow(), principal))

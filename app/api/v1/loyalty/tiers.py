@@ -38,7 +38,7 @@ async def replace_tiers(
     `If-Match` with the table's ETag is required (428 without it, 412 when it changed). A member
     whose tier moves gets a zero-point `regrade` ledger entry; the change is logged.
     """
-    table = await uow.run(lambda s: service.replace_tier_table(s, body, if_match, utcnow(), principal.key_id))
+    table = await uow.run(lambda s: service.replace_tier_table(s, body, if_match, utcnow(), principal))
     return set_etag(response, table)
 
 
