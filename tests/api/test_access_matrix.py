@@ -42,6 +42,8 @@ class World:
     task: str
     company: str
     n: int = 0
+    webhook: str = ""
+    delivery: str = ""
 
     @property
     def admin(self) -> dict[str, str]:
@@ -68,6 +70,8 @@ def fixed(path: str, body: Any = None) -> Prepare:
             t=w.ticket,
             task=w.task,
             c=w.company,
+            wh=w.webhook,
+            d=w.delivery,
         ), body
 
     return prepare
@@ -82,6 +86,15 @@ async def _fresh_key(w: World) -> tuple[str, Any]:
     body = {"name": "victim", "scopes": ["members:read"], "store_id": "dealer-01"}
     created = (await w.client.post("/v1/api-keys", json=body, headers=w.admin)).json()
     return f"/v1/api-keys/{created['id']}", None
+
+
+HOOK = {"url": "https://example.com/h", "events": ["tier.changed"]}
+
+
+async def _fresh_webhook(w: World) -> tuple[str, Any]:
+    body = {"url": "https://example.com/hook", "events": ["tier.changed"]}
+    created = (await w.client.post("/v1/webhooks", json=body, headers=w.admin)).json()
+    return f"/v1/webhooks/{created['id']}", None
 
 
 async def _fresh_token(w: World) -> tuple[str, Any]:
@@ -147,6 +160,24 @@ MATRIX: dict[str, tuple[str, Prepare, tuple[int, ...]]] = {
         (200, 200, 403, 200, 404, 401, 200)),
     "get_customer_points": ("GET", fixed("/v1/customers/{m}/points"),
         (200, 200, 403, 200, 404, 401, 200)),
+    "get_points_statement": ("GET", fixed("/v1/customers/{m}/points/statement"),
+        (200, 200, 403, 200, 404, 401, 200)),
+    "create_webhook": ("POST", fixed("/v1/webhooks", HOOK),
+        (201, 403, 403, 403, 403, 401, 404)),
+    "list_webhooks": ("GET", fixed("/v1/webhooks"),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "get_webhook": ("GET", fixed("/v1/webhooks/{wh}"),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "update_webhook": ("PATCH", fixed("/v1/webhooks/{wh}", {"enabled": True}),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "delete_webhook": ("DELETE", _fresh_webhook,
+        (204, 403, 403, 403, 403, 401, 404)),
+    "rotate_webhook_secret": ("POST", fixed("/v1/webhooks/{wh}/rotate-secret"),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "list_webhook_deliveries": ("GET", fixed("/v1/webhooks/{wh}/deliveries"),
+        (200, 403, 403, 403, 403, 401, 404)),
+    "redeliver_webhook": ("POST", fixed("/v1/webhooks/{wh}/deliveries/{d}/redeliver"),
+        (200, 403, 403, 403, 403, 401, 404)),
     "list_customer_ledger": ("GET", fixed("/v1/customers/{m}/points/ledger"),
         (200, 200, 403, 200, 404, 401, 200)),
     "create_redemption": ("POST", fixed("/v1/customers/{m}/points/redemptions", {"points": "1.00"}),
@@ -302,6 +333,8 @@ def test_the_matrix_covers_every_authenticated_operation() -> None:
 
 async def _world(client: httpx.AsyncClient, app: FastAPI) -> World:
     admin = await make_key(app)
+    hook = {"url": "http://127.0.0.1:9/refused", "events": ["settlement.completed"]}
+    webhook = (await client.post("/v1/webhooks", json=hook, headers=admin)).json()["id"]
     member = await new_member(client, admin, store_id="dealer-01")
     second = await new_member(client, admin, store_id="dealer-01")
     for someone in (member, second):  # settled below: a voucher each
@@ -339,7 +372,8 @@ async def _world(client: httpx.AsyncClient, app: FastAPI) -> World:
         "revoked": {"Authorization": f"Bearer {revoked_key['key']}"},
         "member_token": {"Authorization": f"Bearer {token['token']}"},
     }
-    return World(
+    [delivery] = (await client.get(f"/v1/webhooks/{webhook}/deliveries", headers=admin)).json()["items"]
+    world = World(
         client,
         keys,
         member["id"],
@@ -350,6 +384,8 @@ async def _world(client: httpx.AsyncClient, app: FastAPI) -> World:
         redeemed.json()["entry"]["id"],
         *crm,
     )
+    world.webhook, world.delivery = webhook, delivery["id"]
+    return world
 
 
 async def _crm_objects(client: httpx.AsyncClient, admin: dict[str, str], member: str) -> tuple[str, ...]:

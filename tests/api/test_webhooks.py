@@ -33,7 +33,9 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 async def worker(app: FastAPI) -> AsyncIterator[Worker]:
-    w = Worker(app.state.db, Settings(worker_in_serve=False, webhook_timeout_seconds=1, webhook_disable_after=3))
+    w = Worker(
+        app.state.db, Settings(worker_in_serve=False, webhook_timeout_seconds=1, webhook_disable_after=3)
+    )
     yield w
     await w.webhooks.close()
 
@@ -44,7 +46,9 @@ async def _hook(client: httpx.AsyncClient, admin: dict[str, str], url: str, *eve
     return r.json()  # type: ignore[no-any-return]
 
 
-async def _buy(client: httpx.AsyncClient, admin: dict[str, str], member: str, amount: str = "100") -> dict[str, Any]:
+async def _buy(
+    client: httpx.AsyncClient, admin: dict[str, str], member: str, amount: str = "100"
+) -> dict[str, Any]:
     r = await post(client, admin, purchase(member, line("maintenance", amount)))
     assert r.status_code == 201, r.text
     return r.json()  # type: ignore[no-any-return]
@@ -105,8 +109,7 @@ async def test_a_stuck_receiver_never_slows_posting(
     member = await new_member(client, admin)
     await _buy(client, admin, member["id"])
     sending = asyncio.create_task(worker.webhooks.deliver())
-    while not receiver.arrived.is_set():
-        await asyncio.sleep(0.01)
+    assert await asyncio.to_thread(receiver.arrived.wait, 10)
     started = time.perf_counter()
     await _buy(client, admin, member["id"])
     assert time.perf_counter() - started < 0.5
@@ -163,13 +166,17 @@ async def test_rotation_signs_with_both_secrets_during_the_overlap(
 
     async def expire(session: Any) -> None:
         past = utcnow() - timedelta(seconds=1)
-        await session.execute(text("UPDATE webhook_endpoint SET previous_secret_expires_at = :p"), {"p": past})
+        await session.execute(
+            text("UPDATE webhook_endpoint SET previous_secret_expires_at = :p"), {"p": past}
+        )
 
     await app.state.db.run(expire)
     await _buy(client, admin, member["id"])
     await worker.webhooks.deliver()
     got = receiver.received[-1]
-    assert verify(rotated["secret"], got.headers, got.body) and not verify(hook["secret"], got.headers, got.body)
+    assert verify(rotated["secret"], got.headers, got.body) and not verify(
+        hook["secret"], got.headers, got.body
+    )
 
 
 async def test_repeated_failure_disables_the_endpoint_and_raises_an_alert(
@@ -201,11 +208,15 @@ async def test_repeated_failure_disables_the_endpoint_and_raises_an_alert(
 async def test_bad_urls_are_refused(client: httpx.AsyncClient, admin: dict[str, str], url: str) -> None:
     r = await client.post("/v1/webhooks", json={"url": url, "events": ["tier.changed"]}, headers=admin)
     assert r.status_code == 422, r.text
-    r = await client.post("/v1/webhooks", json={"url": "https://example.com/x", "events": ["nope"]}, headers=admin)
+    r = await client.post(
+        "/v1/webhooks", json={"url": "https://example.com/x", "events": ["nope"]}, headers=admin
+    )
     assert r.status_code == 422
 
 
-async def test_unknown_webhooks_and_deliveries_are_404(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+async def test_unknown_webhooks_and_deliveries_are_404(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
     assert (await client.get("/v1/webhooks/wh_missing", headers=admin)).status_code == 404
     assert (await client.delete("/v1/webhooks/wh_missing", headers=admin)).status_code == 404
     hook = await _hook(client, admin, "https://example.com/x", "tier.changed")
