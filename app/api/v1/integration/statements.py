@@ -33,7 +33,12 @@ async def get_points_statement(
     return await uow.read(lambda s: service.get_statement(s, principal, customer_id, key, utcnow()))
 
 
-@router.get("/.well-known/statement-key", response_model=StatementKey, responses=problems(503))
+@router.get(
+    "/.well-known/statement-key",
+    response_model=StatementKey,
+    responses=problems(503),
+    openapi_extra={"security": []},  # public: anyone verifying a statement needs it
+)
 async def get_statement_key(request: Request) -> StatementKey:
     """The public key of points statements as a JWK (no authentication)."""
     return service.public_key(request.app.state.statement_key)
