@@ -43,12 +43,13 @@ def upgrade() -> None:
     with op.batch_alter_table("webhook_event", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_webhook_event_dispatched_at"), ["dispatched_at"], unique=False)
 
-    op.create_table(
+    state = op.create_table(
         "webhook_state",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_state")),
     )
+    op.bulk_insert(state, [{"id": 1, "version": 0}])
     op.create_table(
         "webhook_delivery",
         sa.Column("id", sa.String(length=40), nullable=False),

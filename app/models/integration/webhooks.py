@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, ConfigDict, StrictBool, StringConstraints
 from sqlalchemy import JSON, Column, ForeignKey, String
 from sqlmodel import Field, SQLModel
 
@@ -119,15 +119,18 @@ class WebhookCreate(RequestModel):
 
     url: WebhookUrl
     events: list[EventType] = Field(min_length=1, max_length=len(EventType))
-    enabled: bool = True
+    enabled: StrictBool = True
 
 
 class WebhookUpdate(RequestModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"events": ["tier.changed", "points.redeemed"], "enabled": True}]},
+    )
 
     url: WebhookUrl | None = None
     events: list[EventType] | None = Field(default=None, min_length=1, max_length=len(EventType))
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
 
 class WebhookPublic(SQLModel):
