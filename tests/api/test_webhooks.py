@@ -224,3 +224,18 @@ async def test_unknown_webhooks_and_deliveries_are_404(
     assert r.status_code == 404
     assert (await client.delete(f"/v1/webhooks/{hook['id']}", headers=admin)).status_code == 204
     assert (await client.get(f"/v1/webhooks/{hook['id']}", headers=admin)).status_code == 404
+
+
+async def test_an_endpoint_deleted_mid_delivery_leaves_the_worker_running(
+    client: httpx.AsyncClient, admin: dict[str, str], receiver: Receiver, worker: Worker
+) -> None:
+    receiver.mode = "block"
+    hook = await _hook(client, admin, receiver.url, "transaction.posted")
+    member = await new_member(client, admin)
+    await _buy(client, admin, member["id"])
+    sending = asyncio.create_task(worker.webhooks.deliver())
+    assert await asyncio.to_thread(receiver.arrived.wait, 10)
+    assert (await client.delete(f"/v1/webhooks/{hook['id']}", headers=admin)).status_code == 204
+    receiver.release.set()
+    assert await sending == 1
+    assert await worker.webhooks.deliver() == 0

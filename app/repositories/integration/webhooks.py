@@ -158,4 +158,5 @@ async def record_endpoint_result(session: AsyncSession, endpoint_id: str, ok: bo
         .values(consecutive_failures=count)
         .returning(e.c.consecutive_failures)
     )
-    return int((await session.execute(stmt, {"eid": endpoint_id})).scalar_one())
+    count_after = (await session.execute(stmt, {"eid": endpoint_id})).scalar_one_or_none()
+    return int(count_after or 0)  # 0 too when the endpoint was deleted while it was being sent to
