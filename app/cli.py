@@ -255,7 +255,9 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply pending migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("seed", help="default catalogue, tiers and demo data").set_defaults(func=cmd_seed)
-    worker = sub.add_parser("worker", help="run background jobs (settlements) and periodic checks")
+    worker = sub.add_parser(
+        "worker", help="run background jobs (settlements), webhook deliveries and periodic checks"
+    )
     worker.add_argument("--once", action="store_true", help="run the due jobs, then stop")
     worker.set_defaults(func=cmd_worker)
     sub.add_parser("verify", help="recompute totals from the ledger; exit 1 on drift").set_defaults(

@@ -25,7 +25,7 @@ from app.db.engine import create_engine, create_sessionmaker
 from app.db.migrate import head_revisions
 from app.db.uow import Database
 from app.logs import configure_logging
-from app.settings import Settings, get_settings, resolve_secret_key
+from app.settings import Settings, get_settings, resolve_secret_key, resolve_statement_key
 from app.worker.runner import Worker
 
 API_DESCRIPTION = """Profit-aware loyalty and customer management for dealerships and retailers.
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         app.state.db = Database(create_sessionmaker(engine), settings.write_retries)
         app.state.secret_key = resolve_secret_key(settings)
+        app.state.statement_key = resolve_statement_key(settings)
         app.state.engine, app.state.settings = engine, settings
         app.state.schema_heads = head_revisions(settings.database_url)
         app.state.limiter = ratelimit.RateLimiter.from_settings(settings)

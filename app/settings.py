@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import secrets
 from functools import lru_cache
@@ -21,6 +23,9 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     # HMAC key for API-key hashes; on SQLite it is generated once beside the database if unset.
     secret_key: str | None = None
+    # Ed25519 private key of signed points statements: base64 of its 32 raw bytes. Unset: on
+    # SQLite generated once beside the database; elsewhere derived from CRM_SECRET_KEY.
+    statement_signing_key: str | None = None
     pool_size: int = 16
     # Seconds a request waits for a pooled connection before it is answered 503.
     pool_timeout: float = 10
@@ -40,6 +45,11 @@ class Settings(BaseSettings):
     idempotency_retention_hours: int = 72
     # Fault injection for tests: the worker process exits abruptly after settling this many members.
     worker_exit_after_items: int | None = None
+    # Webhooks (docs/integrator.md): seconds a receiver has to answer; consecutive failed
+    # deliveries after which an endpoint is disabled (and an alert raised); deliveries per pass.
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    webhook_disable_after: PositiveInt = 10
+    webhook_batch: PositiveInt = 20
 
     # Operations (README "Operations").
     access_log: bool = True  # one log line per request
@@ -107,3 +117,22 @@ def resolve_secret_key(settings: Settings) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
     return secret_file.read_text().strip()
+
+
+def resolve_statement_key(settings: Settings) -> bytes:
+    """The 32 raw bytes of the statement signing key (see `statement_signing_key`)."""
+    if settings.statement_signing_key:
+        raw = base64.b64decode(settings.statement_signing_key, validate=True)
+        if len(raw) != 32:
+            raise ValueError("CRM_STATEMENT_SIGNING_KEY must be the base64 of 32 bytes")
+        return raw
+    path = sqlite_path(settings.database_url)
+    if path is None:
+        return hashlib.sha256(b"crm statement signing key\0" + resolve_secret_key(settings).encode()).digest()
+    key_file = path.with_name(path.name + ".statement-key")
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(base64.b64encode(secrets.token_bytes(32)).decode())
+    return base64.b64decode(key_file.read_text().strip())

@@ -88,7 +88,7 @@ async def reset(request: pytest.FixtureRequest) -> None:
 
     async def run(session) -> None:  # type: ignore[no-untyped-def]
         for table in DATA_TABLES:
-            if table not in ("points_settings",):
+            if table not in ("points_settings", "webhook_state"):  # versions only move forward
                 await session.execute(text(f"DELETE FROM {table}"))
         await session.execute(
             text(
@@ -97,6 +97,8 @@ async def reset(request: pytest.FixtureRequest) -> None:
                 "points_expiry_months = NULL, pnl_margin_floor = 500"
             )
         )
+        # endpoints were deleted behind the processes' backs: make them reload their subscriptions
+        await session.execute(text("UPDATE webhook_state SET version = version + 1"))
         await seed.seed_catalogue(session, utcnow())
         await seed.seed_stores(session, utcnow())  # dealer-01, dealer-02, dealer-03
 

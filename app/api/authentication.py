@@ -20,6 +20,8 @@ from app.domain.errors import DomainError
 from app.errors import refusal
 
 API_PREFIX = "/v1/"
+#: Answered to anyone: what a third party needs to verify what we sign.
+PUBLIC_PATHS = frozenset({"/v1/.well-known/statement-key"})
 
 
 class AuthenticateFirst:
@@ -27,7 +29,8 @@ class AuthenticateFirst:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith(API_PREFIX) or path in PUBLIC_PATHS:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)

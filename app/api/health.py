@@ -89,4 +89,10 @@ async def _gauges(request: Request) -> CollectorRegistry:
     Gauge("crm_points_outstanding", "Points held by live members", registry=registry).set(
         float(figures.points_outstanding)
     )
+    Gauge("crm_outbox_events", "Events not yet fanned out to webhooks", registry=registry).set(
+        figures.outbox_events
+    )
+    Gauge(
+        "crm_webhook_deliveries_due", "Webhook deliveries due and not yet delivered", registry=registry
+    ).set(figures.webhook_deliveries_due)
     return registry

@@ -15,6 +15,7 @@ from app.models.finance.vouchers import Voucher
 from app.models.integration.api_keys import ApiKey
 from app.models.integration.idempotency import IdempotencyRecord
 from app.models.integration.member_tokens import MemberToken
+from app.models.integration.webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookState
 from app.models.jobs import Job
 from app.models.loyalty.catalogue import PointsSettingsChange, PointsSettingsRow, ServiceType, Tier
 from app.models.loyalty.catalogue_history import CatalogueChange
@@ -57,5 +58,9 @@ __all__ = [
     "User",
     "Vehicle",
     "Voucher",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookState",
     "metadata",
 ]

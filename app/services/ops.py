@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.models.base import utcnow
 from app.repositories import ops as repo
 
 
@@ -15,6 +16,8 @@ from app.repositories import ops as repo
 class BusinessFigures:
     members: int
     points_outstanding: Decimal
+    outbox_events: int
+    webhook_deliveries_due: int
 
 
 async def schema_is_current(session: AsyncSession, heads: Collection[str]) -> bool:
@@ -24,4 +27,5 @@ async def schema_is_current(session: AsyncSession, heads: Collection[str]) -> bo
 
 async def business_figures(session: AsyncSession) -> BusinessFigures:
     members, points = await repo.member_totals(session)
-    return BusinessFigures(members, points)
+    events, due = await repo.outbox_backlog(session, utcnow())
+    return BusinessFigures(members, points, events, due)

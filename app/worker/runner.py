@@ -27,6 +27,7 @@ from app.services.finance.pnl import run_time_rules
 from app.services.integration.idempotency import purge_idempotency_records
 from app.settings import Settings
 from app.worker.handlers import HANDLERS, Interrupted, LeaseLost
+from app.worker.webhooks import WebhookSender
 
 log = logging.getLogger("app.worker")
 
@@ -40,6 +41,7 @@ class Worker:
         self.id = f"{socket.gethostname()[:30]}-{os.getpid()}-{new_id('w')[-6:]}"
         self.steps = 0
         self._stop: asyncio.Event | None = None
+        self.webhooks = WebhookSender(db, settings)
 
     @property
     def stopping(self) -> bool:
@@ -82,6 +84,9 @@ class Worker:
         count = 0
         while await self.run_one():
             count += 1
+        while await self.webhooks.deliver():
+            pass
+        await self.webhooks.close()
         await self.periodic()
         await self.hourly()
         return count
@@ -113,6 +118,7 @@ class Worker:
         while not stop.is_set():
             try:
                 ran = await self.run_one()
+                ran = bool(await self.webhooks.deliver()) or ran
                 now = time.monotonic()
                 if now >= next_check:
                     await self.periodic()
@@ -126,4 +132,5 @@ class Worker:
             if not ran:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self.settings.worker_poll_seconds)
+        await self.webhooks.close()
         log.info("worker %s stopped", self.id)

@@ -46,6 +46,8 @@ class World:
     company: str
     user: str = ""
     n: int = 0
+    webhook: str = ""
+    delivery: str = ""
 
     @property
     def admin(self) -> dict[str, str]:
@@ -73,6 +75,8 @@ def fixed(path: str, body: Any = None) -> Prepare:
             task=w.task,
             c=w.company,
             u=w.user,
+            wh=w.webhook,
+            d=w.delivery,
         ), body
 
     return prepare
@@ -111,6 +115,15 @@ async def _user_key(
     key = {"name": role, "scopes": ["admin"], "user_id": user["id"]}
     created = (await client.post("/v1/api-keys", json=key, headers=admin)).json()
     return user["id"], {"Authorization": f"Bearer {created['key']}"}
+
+
+HOOK = {"url": "https://example.com/h", "events": ["tier.changed"]}
+
+
+async def _fresh_webhook(w: World) -> tuple[str, Any]:
+    body = {"url": "https://example.com/hook", "events": ["tier.changed"]}
+    created = (await w.client.post("/v1/webhooks", json=body, headers=w.admin)).json()
+    return f"/v1/webhooks/{created['id']}", None
 
 
 async def _fresh_token(w: World) -> tuple[str, Any]:
@@ -176,6 +189,24 @@ MATRIX: dict[str, tuple[str, Prepare, tuple[int, ...]]] = {
         (200, 200, 403, 200, 404, 401, 200, 200, 404)),
     "get_customer_points": ("GET", fixed("/v1/customers/{m}/points"),
         (200, 200, 403, 200, 404, 401, 200, 200, 404)),
+    "get_points_statement": ("GET", fixed("/v1/customers/{m}/points/statement"),
+        (200, 200, 403, 200, 404, 401, 200, 200, 404)),
+    "create_webhook": ("POST", fixed("/v1/webhooks", HOOK),
+        (201, 403, 403, 403, 403, 401, 404, 403, 403)),
+    "list_webhooks": ("GET", fixed("/v1/webhooks"),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
+    "get_webhook": ("GET", fixed("/v1/webhooks/{wh}"),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
+    "update_webhook": ("PATCH", fixed("/v1/webhooks/{wh}", {"enabled": True}),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
+    "delete_webhook": ("DELETE", _fresh_webhook,
+        (204, 403, 403, 403, 403, 401, 404, 403, 403)),
+    "rotate_webhook_secret": ("POST", fixed("/v1/webhooks/{wh}/rotate-secret"),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
+    "list_webhook_deliveries": ("GET", fixed("/v1/webhooks/{wh}/deliveries"),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
+    "redeliver_webhook": ("POST", fixed("/v1/webhooks/{wh}/deliveries/{d}/redeliver"),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "list_customer_ledger": ("GET", fixed("/v1/customers/{m}/points/ledger"),
         (200, 200, 403, 200, 404, 401, 200, 200, 404)),
     "create_redemption": ("POST", fixed("/v1/customers/{m}/points/redemptions", {"points": "1.00"}),
@@ -347,6 +378,8 @@ def test_the_matrix_covers_every_authenticated_operation() -> None:
 
 async def _world(client: httpx.AsyncClient, app: FastAPI) -> World:
     admin = await make_key(app)
+    hook = {"url": "http://127.0.0.1:9/refused", "events": ["settlement.completed"]}
+    webhook = (await client.post("/v1/webhooks", json=hook, headers=admin)).json()["id"]
     member = await new_member(client, admin, store_id="dealer-01")
     second = await new_member(client, admin, store_id="dealer-01")
     for someone in (member, second):  # settled below: a voucher each
@@ -388,7 +421,8 @@ async def _world(client: httpx.AsyncClient, app: FastAPI) -> World:
         "manager": manager,
         "staff": staff,
     }
-    return World(
+    [delivery] = (await client.get(f"/v1/webhooks/{webhook}/deliveries", headers=admin)).json()["items"]
+    world = World(
         client,
         keys,
         member["id"],
@@ -400,6 +434,8 @@ async def _world(client: httpx.AsyncClient, app: FastAPI) -> World:
         *crm,
         user=manager_id,
     )
+    world.webhook, world.delivery = webhook, delivery["id"]
+    return world
 
 
 async def _crm_objects(client: httpx.AsyncClient, admin: dict[str, str], member: str) -> tuple[str, ...]:

@@ -73,6 +73,8 @@ async def test_metrics_need_the_token_and_label_routes_by_template(
     assert "crm_http_request_duration_seconds_bucket" in text
     assert re.search(r"^crm_db_pool_in_use \d", text, re.M)
     assert re.search(r"^crm_members 1\.0$", text, re.M)
+    assert re.search(r"^crm_outbox_events 0\.0$", text, re.M)
+    assert re.search(r"^crm_webhook_deliveries_due 0\.0$", text, re.M)
     assert re.search(r"^process_resident_memory_bytes \S+$", text, re.M)
 
 

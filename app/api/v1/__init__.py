@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from app.api.v1.crm import audit, contacts, maintenance, reminders, rep_reports, tickets, users, vehicles
 from app.api.v1.finance import alerts, liability, redemptions, reports, settlements, vouchers
-from app.api.v1.integration import api_keys, member_tokens
+from app.api.v1.integration import api_keys, member_tokens, statements, webhooks
 from app.api.v1.loyalty import customers, points, service_types, settings, stores, tiers, transactions
 
 ROUTERS: list[APIRouter] = [
@@ -20,6 +20,8 @@ ROUTERS: list[APIRouter] = [
         stores,
         api_keys,
         member_tokens,
+        webhooks,
+        statements,
         liability,
         alerts,
         settlements,

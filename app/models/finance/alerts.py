@@ -35,6 +35,7 @@ class AlertKind(StrEnum):
     pnl_margin_low = "pnl.margin_low"
     tier_changed = "tier.changed"
     settlement_completed = "settlement.completed"
+    webhook_disabled = "webhook.disabled"
 
 
 class Severity(StrEnum):
@@ -55,6 +56,7 @@ class CauseType(StrEnum):
     settlement = "settlement"
     check = "check"
     period = "period"
+    webhook = "webhook"
 
 
 class Alert(SQLModel, table=True):

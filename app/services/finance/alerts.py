@@ -20,9 +20,11 @@ from app.models.finance.alerts import (
     CauseType,
     Severity,
 )
+from app.models.integration.webhooks import EventType
 from app.repositories.finance import alerts as repo
 from app.repositories.finance.alerts import AlertFilters
 from app.services.integration.api_keys import Principal
+from app.services.integration.events import emit
 from app.services.pagination import decode_cursor, encode_cursor
 
 
@@ -68,7 +70,11 @@ async def raise_alert(
         "dedupe_key": dedupe_key,
         "created_at": now,
     }
-    return alert_id if await repo.insert(session, values) else None
+    if not await repo.insert(session, values):
+        return None
+    data = {k: v for k, v in values.items() if k not in ("dedupe_key", "created_at")}
+    await emit(session, EventType.alert_raised, {**data, "created_at": now.isoformat()}, now)
+    return alert_id
 
 
 def _public(a: Alert) -> AlertPublic:

@@ -22,12 +22,14 @@ from app.models.base import new_id
 from app.models.finance.alerts import AlertKind, CauseType, Severity
 from app.models.finance.settlements import SettlementStatus
 from app.models.finance.vouchers import VoucherStatus
+from app.models.integration.webhooks import EventType
 from app.models.loyalty.ledger import EntryKind
 from app.repositories.finance import liability as liability_repo
 from app.repositories.finance import settlements as repo
 from app.repositories.finance import vouchers as vouchers_repo
 from app.services.finance.alerts import AlertCause, raise_alert
 from app.services.finance.settlements import audit, settle_min_balance
+from app.services.integration.events import emit
 from app.services.loyalty.ledger import Movement, apply_movement
 from app.services.loyalty.points import get_member
 from app.services.loyalty.rules import load_rules
@@ -177,3 +179,4 @@ async def finish_run(session: AsyncSession, run: Run, now: datetime) -> None:
         now=now,
         message=f"settlement {run.id} paid {done.members} members {numbers['amount']}",
     )
+    await emit(session, EventType.settlement_completed, {"settlement_id": run.id, **numbers}, now)

@@ -20,12 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.loyalty.grading import TierRule, grade
 from app.domain.money import ZERO
 from app.models.base import new_id
+from app.models.integration.webhooks import EventType
 from app.models.loyalty.customers import CustomerRecord
 from app.models.loyalty.ledger import EntryKind
 from app.repositories.loyalty import customers as customers_repo
 from app.repositories.loyalty import ledger as ledger_repo
 from app.services.finance import lots
 from app.services.finance.liability import on_movement
+from app.services.integration.events import emit
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,34 @@ class Movement:
     # a negative one consumes the oldest. Refunds and expiry keep their lots themselves.
     expires_at: datetime | None = None
     track_lots: bool = True
+
+
+_POINTS_EVENTS = {
+    EntryKind.redeem: EventType.points_redeemed,
+    EntryKind.adjust: EventType.points_adjusted,
+    EntryKind.bonus: EventType.points_adjusted,
+}
+
+
+async def _events(
+    session: AsyncSession, member: CustomerRecord, entry: dict[str, Any], now: datetime
+) -> None:
+    """`points.redeemed` / `points.adjusted` and `tier.changed`, in the movement's transaction."""
+    points_event = _POINTS_EVENTS.get(EntryKind(entry["kind"]))
+    data = {
+        "customer_id": member.id,
+        "entry_id": entry["id"],
+        "kind": entry["kind"],
+        "points": f"{entry['points']:.2f}",
+        "balance_after": f"{entry['balance_after']:.2f}",
+        "lifetime_after": f"{entry['lifetime_after']:.2f}",
+        "tier": entry["tier_after"],
+    }
+    if points_event is not None:
+        await emit(session, points_event, data, now)
+    if entry["tier_before"] != entry["tier_after"]:
+        changed = {**data, "tier_before": entry["tier_before"], "tier_after": entry["tier_after"]}
+        await emit(session, EventType.tier_changed, changed, now)
 
 
 @dataclass(frozen=True)
@@ -125,5 +155,6 @@ async def apply_movement(
             expires_at=move.expires_at,
             purchase_id=move.transaction_id,
         )
+    await _events(session, member, entry, now)
     after = member.model_copy(update=changes)
     return Applied(entry_id, entry, balance, lifetime, member.tier, tier_after, after)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.loyalty.refunds import RefundableLine, RefundRequest, reverse
 from app.models import Refund
 from app.models.base import new_id
+from app.models.integration.webhooks import EventType
 from app.models.loyalty.ledger import EntryKind
 from app.models.loyalty.purchases import (
     PurchaseLineRecord,
@@ -26,6 +27,7 @@ from app.repositories.loyalty import purchases as purchases_repo
 from app.services.finance import lots
 from app.services.finance.redemptions import return_redemption
 from app.services.integration.api_keys import Principal
+from app.services.integration.events import emit
 from app.services.loyalty.access import seen_purchase
 from app.services.loyalty.ledger import Applied, Movement, apply_movement
 from app.services.loyalty.points import get_member
@@ -116,7 +118,9 @@ async def refund_purchase(
         "updated_at": now,
     }
     await purchases_repo.record_refund(session, refund, purchase_tally, tallies)
-    return refund_public(refund)
+    public = refund_public(refund)
+    await emit(session, EventType.transaction_refunded, public.model_dump(mode="json"), now)
+    return public
 
 
 async def _not_taken_twice(

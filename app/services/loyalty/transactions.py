@@ -21,6 +21,7 @@ from app.domain.loyalty.points_settings import Phase
 from app.domain.loyalty.settlement import LineInput, Settlement, settle_purchase
 from app.domain.money import ZERO
 from app.models.base import new_id
+from app.models.integration.webhooks import EventType
 from app.models.loyalty.customers import CustomerRecord
 from app.models.loyalty.ledger import EntryKind
 from app.models.loyalty.purchases import (
@@ -36,6 +37,7 @@ from app.repositories.loyalty import purchases as purchases_repo
 from app.repositories.sync import ChangedSince
 from app.services.finance.expiry import due_points, expire_locked
 from app.services.integration.api_keys import Principal
+from app.services.integration.events import emit
 from app.services.loyalty.access import seen_purchase
 from app.services.loyalty.ledger import Applied, Movement, apply_movement
 from app.services.loyalty.points import check_balance, get_member
@@ -222,7 +224,15 @@ async def post_purchase(
             f"receipt {body.external_id} of store {body.store_id} was already posted",
             extra={"existing_id": existing or ""},
         )
-    return _public(purchase, lines, [])
+    posted = _public(purchase, lines, [])
+    await emit(session, EventType.transaction_posted, _event_data(posted), now)
+    return posted
+
+
+def _event_data(posted: TransactionPublic) -> dict[str, Any]:
+    """The purchase as its `transaction.posted` event carries it (the public view, as JSON)."""
+    data: dict[str, Any] = posted.model_dump(mode="json", exclude={"refunds"})
+    return data
 
 
 async def _redeem(

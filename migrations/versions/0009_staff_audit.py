@@ -4,7 +4,7 @@ Members keep their `sales_rep` text: a user's rep code is what it holds, so crea
 with an existing code (`li.wei`) gives it the members already assigned to that code, and no
 member row is rewritten.
 
-Revision ID: 0011
+Revision ID: 0009
 Revises: 0008
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
