@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import ConfigDict
-from sqlalchemy import JSON, Column, Index, String, Text
+from sqlalchemy import JSON, Column, Index, SmallInteger, String, Text, false
 from sqlmodel import Field, SQLModel
 
 from app.domain.loyalty.lifecycle import LifecycleStage
@@ -82,6 +82,19 @@ class CustomerRecord(CustomerBase):
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Analysis (app/domain/marketing): stored so searches and campaign selections can filter.
+    lifecycle_stage: LifecycleStage = Field(
+        default=LifecycleStage.exploration,
+        sa_type=String(16),
+        sa_column_kwargs={"server_default": "exploration"},
+    )
+    segment_value: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    segment_trend: str | None = Field(default=None, max_length=8)
+    segment_problem: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    rfm_r: int | None = Field(default=None, sa_type=SmallInteger)
+    rfm_f: int | None = Field(default=None, sa_type=SmallInteger)
+    rfm_m: int | None = Field(default=None, sa_type=SmallInteger)
+    analysed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Customer(CustomerRecord, table=True):
@@ -92,6 +105,7 @@ class Customer(CustomerRecord, table=True):
         Index("ix_customer_external_ref", "external_ref"),
         Index("ix_customer_tier", "tier"),
         Index("ix_customer_updated_at_id", "updated_at", "id"),
+        Index("ix_customer_lifecycle_stage", "lifecycle_stage"),
     )
 
 
