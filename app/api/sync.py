@@ -10,26 +10,14 @@ by id.
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Query
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
-from app.models.types import storable_timestamp
-
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
-
-
-def _rfc3339(value: Any) -> Any:
-    """Refuse what pydantic would also read as a time (Unix numbers, bare dates)."""
-    if not isinstance(value, str) or not _RFC3339.match(value):
-        raise ValueError("must be an RFC 3339 timestamp with an offset, e.g. 2026-11-22T10:00:00Z")
-    return value
-
+from app.models.types import TimestampIn
 
 UpdatedSince = Annotated[
-    Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(storable_timestamp)] | None,
+    TimestampIn | None,
     Query(
         description=(
             "Only rows changed at or after this instant (RFC 3339 with an offset; encode `+` as "

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, ConfigDict, StringConstraints
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime
 from app.models.text import TEXT
-from app.models.types import RequestModel, storable_timestamp
-
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}.*")
-
-
-def _rfc3339_only(value: Any) -> Any:
-    """A query string like "0.5" would otherwise be read as epoch seconds."""
-    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
-        raise ValueError("must be an RFC 3339 timestamp with an offset, such as 2026-11-22T10:00:00+08:00")
-    return value
-
-
-#: A timestamp in a query string: RFC 3339 with an offset, nothing else.
-TimestampQuery = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only), AfterValidator(storable_timestamp)]
+from app.models.types import RequestModel
 
 
 class AlertKind(StrEnum):

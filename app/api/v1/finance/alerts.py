@@ -16,8 +16,8 @@ from app.models.finance.alerts import (
     AlertPublic,
     AlertStatus,
     Severity,
-    TimestampQuery,
 )
+from app.models.types import TimestampIn
 from app.repositories.finance.alerts import AlertFilters
 from app.services.finance import alerts as service
 
@@ -33,7 +33,7 @@ async def list_alerts(
     severity: Severity | None = None,
     status: AlertStatus | None = None,
     customer_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
-    since: Annotated[TimestampQuery | None, Query(description="Raised at or after (RFC 3339).")] = None,
+    since: Annotated[TimestampIn | None, Query(description="Raised at or after (RFC 3339).")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> AlertPage:
