@@ -1,4 +1,4 @@
-"""`crm`: serve, migrate, seed, manage API keys, import and export CSV from the command line."""
+"""`crm`: serve, migrate, seed, manage API keys, import and export CSV, analyse members."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from app.db.uow import Database
 from app.domain.errors import DomainError
 from app.models.base import utcnow
 from app.models.integration.api_keys import ApiKeyCreate, Scope
+from app.models.marketing.settings import AnalysisRun
 from app.services import seed
 from app.services.finance import expiry, pnl
 from app.services.integration import api_keys, warehouse
@@ -179,6 +180,30 @@ def cmd_alerts_run(args: argparse.Namespace) -> None:
     print(f"time-based rules evaluated as of {now.isoformat()}")
 
 
+def cmd_analyse(args: argparse.Namespace) -> None:
+    """Recompute every member's stage, segments and RFM scores (docs/analysis.md), in batches."""
+    from app.cli_csv import ProgressBar
+    from app.services.marketing import analysis
+
+    now = _moment(args.now)
+
+    async def main() -> AnalysisRun:
+        engine = create_engine(get_settings())
+        database = Database(create_sessionmaker(engine), retries=3)
+        try:
+            return await analysis.analyse(database.run, now, ProgressBar("analyse"), args.batch)
+        finally:
+            await engine.dispose()
+
+    done = asyncio.run(main())
+    cutoff = f"{done.value_cutoff:.2f}" if done.value_cutoff is not None else "-"
+    print(
+        f"analysed {done.members} members as of {now.isoformat()}: {done.changed} changed; "
+        f"{done.active_members} active, value customers from {cutoff} profit points; "
+        f"{done.at_risk_alerts} customer.at_risk alerts raised"
+    )
+
+
 def cmd_import(args: argparse.Namespace) -> None:
     from app.cli_csv import import_file
 
@@ -301,6 +326,12 @@ def parser() -> argparse.ArgumentParser:
     run = alerts.add_parser("run", help="evaluate time-based rules (P&L margin) for the last day and month")
     run.add_argument("--now", default=None, help="as of this ISO 8601 instant (default: now)")
     run.set_defaults(func=cmd_alerts_run)
+    analyse = sub.add_parser(
+        "analyse", help="recompute members' lifecycle stage, segments and RFM scores (idempotent)"
+    )
+    analyse.add_argument("--now", default=None, help="as of this ISO 8601 instant (default: now)")
+    analyse.add_argument("--batch", type=int, default=500, help="members per transaction")
+    analyse.set_defaults(func=cmd_analyse)
     return root
 
 

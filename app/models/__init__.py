@@ -23,10 +23,12 @@ from app.models.loyalty.customers import Customer
 from app.models.loyalty.ledger import LedgerEntry
 from app.models.loyalty.purchases import Purchase, PurchaseLine, Refund
 from app.models.loyalty.stores import Store
+from app.models.marketing.settings import AnalysisState, MarketingSettingsRow
 
 __all__ = [
     "Activity",
     "Alert",
+    "AnalysisState",
     "ApiKey",
     "AuditEvent",
     "CatalogueChange",
@@ -39,6 +41,7 @@ __all__ = [
     "LiabilityState",
     "LiabilityStripe",
     "MaintenanceRecord",
+    "MarketingSettingsRow",
     "MemberToken",
     "MileageReading",
     "PointsLot",

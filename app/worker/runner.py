@@ -3,8 +3,8 @@
 Several workers (processes, or `crm serve` instances) can run side by side: a job is leased
 to one (`FOR UPDATE SKIP LOCKED` on PostgreSQL), its lease renewed as it progresses, and
 taken over by another once a dead worker's lease runs out. Periodic work (the liability
-check; hourly the idempotency purge, points expiry and the P&L rules) is idempotent, so every
-worker may do it.
+check; hourly the idempotency purge, points expiry and the P&L rules; daily the member
+analysis) is idempotent, so every worker may do it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from app.services.finance.expiry import expire_due_points
 from app.services.finance.liability import check_liability
 from app.services.finance.pnl import run_time_rules
 from app.services.integration.idempotency import purge_idempotency_records
+from app.services.marketing import analysis
 from app.settings import Settings
 from app.worker.handlers import HANDLERS, Interrupted, LeaseLost
 from app.worker.webhooks import WebhookSender
@@ -89,6 +90,7 @@ class Worker:
         await self.webhooks.close()
         await self.periodic()
         await self.hourly()
+        await self.daily()
         return count
 
     async def periodic(self) -> None:
@@ -104,6 +106,15 @@ class Worker:
         if raised:
             log.info("raised %d pnl.margin_low alerts", raised)
 
+    async def daily(self) -> None:
+        """The bulk member analysis (time-based decline, segments, RFM), when a day has passed."""
+        if not await self.db.run(lambda s: analysis.due(s, utcnow())):
+            return
+        done = await analysis.analyse(self.db.run, utcnow())
+        log.info(
+            "analysed %d members: %d changed, %d at risk", done.members, done.changed, done.at_risk_alerts
+        )
+
     async def purge(self) -> None:
         retention = timedelta(hours=self.settings.idempotency_retention_hours)
         purged = await self.db.run(lambda s: purge_idempotency_records(s, utcnow(), retention))
@@ -114,7 +125,7 @@ class Worker:
         """Until `stop` is set: due jobs first, then the periodic checks, then a short sleep."""
         log.info("worker %s started", self.id)
         self._stop = stop
-        next_check = next_hourly = 0.0
+        next_check = next_hourly = next_daily = 0.0
         while not stop.is_set():
             try:
                 ran = await self.run_one()
@@ -126,6 +137,9 @@ class Worker:
                 if now >= next_hourly:
                     await self.hourly()
                     next_hourly = now + HOURLY_SECONDS
+                if now >= next_daily:
+                    await self.daily()
+                    next_daily = now + HOURLY_SECONDS  # `daily` itself skips until a day has passed
             except Exception:  # the database may be briefly away; keep the loop alive
                 log.exception("worker iteration failed")
                 ran = False

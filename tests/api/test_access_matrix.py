@@ -159,7 +159,7 @@ async def _current(w: World, path: str) -> tuple[str, Any, dict[str, str]]:
     """The current representation, to PUT back with its ETag as `If-Match`."""
     current = await w.client.get(path, headers=w.admin)
     body = current.json()
-    if path in ("/v1/points/settings", "/v1/finance/settings"):
+    if path in ("/v1/points/settings", "/v1/finance/settings", "/v1/marketing/settings"):
         body = {k: v for k, v in body.items() if not k.startswith("y_") and k != "updated_at"}
     return path, body, {"If-Match": current.headers.get("ETag", "*")}
 
@@ -270,6 +270,10 @@ MATRIX: dict[str, tuple[str, Prepare, tuple[int, ...]]] = {
     "get_finance_settings": ("GET", fixed("/v1/finance/settings"),
         (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "replace_finance_settings": ("PUT", lambda w: _current(w, "/v1/finance/settings"),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
+    "get_marketing_settings": ("GET", fixed("/v1/marketing/settings"),
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
+    "replace_marketing_settings": ("PUT", lambda w: _current(w, "/v1/marketing/settings"),
         (200, 403, 403, 403, 403, 401, 404, 403, 403)),
     "list_alerts": ("GET", fixed("/v1/alerts"),
         (200, 403, 403, 403, 403, 401, 404, 403, 403)),

@@ -22,6 +22,7 @@ class AlertKind(StrEnum):
     tier_changed = "tier.changed"
     settlement_completed = "settlement.completed"
     webhook_disabled = "webhook.disabled"
+    customer_at_risk = "customer.at_risk"
 
 
 class Severity(StrEnum):

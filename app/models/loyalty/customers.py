@@ -10,8 +10,9 @@ from pydantic import ConfigDict
 from sqlalchemy import JSON, Column, Index, SmallInteger, String, Text, false
 from sqlmodel import Field, SQLModel
 
-from app.domain.loyalty.lifecycle import LifecycleStage
 from app.domain.loyalty.points_settings import Phase
+from app.domain.marketing.analysis import Segment
+from app.domain.marketing.lifecycle import LifecycleStage
 from app.models.base import Cents, UTCDateTime
 from app.models.text import Address, Email, ExternalId, Label, Name, Notes, Phone, StoreId, Tags
 from app.models.types import Birthday, Money, RequestModel, not_null
@@ -189,12 +190,26 @@ class CustomerUpdate(RequestModel):
     notes: Notes | None = None
 
 
+class Rfm(SQLModel):
+    """Recency, frequency and monetary scores, 1 (lowest fifth) to 5 (highest fifth)."""
+
+    r: int = Field(ge=1, le=5)
+    f: int = Field(ge=1, le=5)
+    m: int = Field(ge=1, le=5)
+
+
 class CustomerPublic(CustomerBase):
     id: str
     email: str | None = None
     tags: list[str]
     tier: str
-    lifecycle_stage: LifecycleStage
+    lifecycle_stage: LifecycleStage = Field(description="The stored stage (docs/analysis.md).")
+    segments: list[Segment] = Field(
+        default_factory=list, description="value, rising or falling, problem (docs/analysis.md)."
+    )
+    rfm: Rfm | None = Field(
+        default=None, description="RFM quintile scores among active members; null when not scored."
+    )
     balance: Money
     lifetime_points: Money
     purchase_count: int

@@ -20,6 +20,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +48,11 @@ class SearchFilters:
     status: str | None = None
     sales_rep: str | None = None
     store_id: str | None = None
+    stage: str | None = None  # the stored lifecycle stage
+    segment: str | None = None  # value, rising, falling or problem
+    rfm_r_min: int | None = None
+    rfm_f_min: int | None = None
+    rfm_m_min: int | None = None
     visible_to: Reach = EVERYONE  # a restricted caller: the members it sees
 
 
@@ -164,6 +170,7 @@ async def search(
         value = getattr(filters, field)
         if value is not None:
             query = query.where(t.c[field] == value)
+    query = query.where(*_analysis_filters(filters))
     if filters.visible_to.rep is not None:
         query = query.where(t.c.sales_rep == filters.visible_to.rep)
     elif filters.visible_to.store_id is not None:
@@ -171,6 +178,24 @@ async def search(
         sold = select(p.c.id).where(p.c.customer_id == t.c.id, p.c.store_id == store).exists()
         query = query.where(or_(t.c.store_id == store, sold))
     return [CustomerRecord.model_validate(r._mapping) for r in await session.execute(query)]
+
+
+def _analysis_filters(filters: SearchFilters) -> list[ColumnElement[bool]]:
+    """The stored analysis columns (app/domain/marketing) as conditions."""
+    where: list[ColumnElement[bool]] = []
+    if filters.stage is not None:
+        where.append(t.c.lifecycle_stage == filters.stage)
+    if filters.segment == "value":
+        where.append(t.c.segment_value.is_(true()))
+    elif filters.segment == "problem":
+        where.append(t.c.segment_problem.is_(true()))
+    elif filters.segment is not None:
+        where.append(t.c.segment_trend == filters.segment)
+    for score in ("r", "f", "m"):
+        least = getattr(filters, f"rfm_{score}_min")
+        if least is not None:
+            where.append(t.c[f"rfm_{score}"] >= least)
+    return where
 
 
 def _grade(tiers: Sequence[TierRule]) -> ColumnElement[str]:

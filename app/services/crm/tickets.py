@@ -38,6 +38,7 @@ from app.services.crm.members import member_field, seen_member
 from app.services.crm.pages import split
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.stores import require_store
+from app.services.marketing import analysis
 from app.services.pagination import decode_cursor, encode_cursor
 
 tk = tables.ticket
@@ -84,6 +85,7 @@ async def create_ticket(
         closed_at=None,
     )
     await rows.add(session, tk, values)
+    await analysis.on_ticket(session, body.customer_id, body.kind, now)
     return _public(values, 0)
 
 
@@ -143,6 +145,8 @@ async def update_ticket(
     if values:
         values["updated_at"] = now
         await repo.update_ticket(session, ticket_id, values)
+    if target != current:
+        await analysis.on_ticket(session, ticket.customer_id, ticket.kind, now)
     return _public({**ticket.model_dump(), **values}, open_tasks)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.crm.errors import RepNotAllowed
 from app.domain.errors import DuplicateMember, NotFound, StoreNotAllowed
-from app.domain.loyalty.lifecycle import lifecycle_stage
+from app.domain.marketing.analysis import segments
 from app.models import Customer
 from app.models.base import new_id
 from app.models.loyalty.customers import (
@@ -43,8 +43,11 @@ _PHONE_LIKE = re.compile(PHONE)
 
 
 def to_public(member: CustomerRecord, now: datetime) -> CustomerPublic:
+    """The member as shown: the stage, segments and scores the analysis stored (docs/analysis.md)."""
     data = member.model_dump()
-    data["lifecycle_stage"] = lifecycle_stage(member.purchase_count, member.last_purchase_at, now)
+    data["segments"] = segments(member.segment_value, member.segment_trend, member.segment_problem)
+    scores = (member.rfm_r, member.rfm_f, member.rfm_m)
+    data["rfm"] = None if None in scores else dict(zip("rfm", scores, strict=True))
     return CustomerPublic.model_validate(data)
 
 

@@ -33,6 +33,7 @@ from app.services.loyalty.ledger import Applied, Movement, apply_movement
 from app.services.loyalty.points import get_member
 from app.services.loyalty.refund_reads import refund_public
 from app.services.loyalty.rules import Rules
+from app.services.marketing import analysis
 
 
 async def refund_purchase(
@@ -118,6 +119,7 @@ async def refund_purchase(
         "updated_at": now,
     }
     await purchases_repo.record_refund(session, refund, purchase_tally, tallies)
+    await analysis.on_refund(session, member.id, rules.version, now)
     public = refund_public(refund)
     await emit(session, EventType.transaction_refunded, public.model_dump(mode="json"), now)
     return public

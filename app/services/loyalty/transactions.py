@@ -44,6 +44,7 @@ from app.services.loyalty.points import check_balance, get_member
 from app.services.loyalty.refund_reads import refunds_of
 from app.services.loyalty.rules import Rules
 from app.services.loyalty.stores import require_store
+from app.services.marketing import analysis
 from app.services.pagination import decode_cursor, decode_sync_cursor, encode_cursor, sync_cursor
 
 
@@ -172,6 +173,9 @@ async def post_purchase(
         member_changes["last_purchase_at"] = occurred_at
     if member.phase == Phase.development:
         member_changes["phase"] = Phase.maintenance.value
+    member_changes |= await analysis.on_purchase(
+        session, member, rules.version, member_changes, s.profit_points, now
+    )
     move = Movement(
         EntryKind.earn,
         s.points,

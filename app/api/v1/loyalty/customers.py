@@ -20,6 +20,8 @@ from app.api.deps import (
 )
 from app.api.sync import UpdatedSince
 from app.domain.loyalty.points_settings import Phase
+from app.domain.marketing.analysis import Segment
+from app.domain.marketing.lifecycle import LifecycleStage
 from app.errors import problems
 from app.models.base import utcnow
 from app.models.loyalty.customers import CustomerCreate, CustomerPage, CustomerPublic, CustomerUpdate, Status
@@ -29,6 +31,7 @@ from app.services.loyalty import customers as service
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 CustomerId = Annotated[str, Path(min_length=1, max_length=64)]
+RfmMin = Annotated[int | None, Query(ge=1, le=5, description="Members scoring at least this (1–5).")]
 
 
 @router.post(
@@ -75,11 +78,18 @@ async def list_customers(
     status: Status | None = None,
     sales_rep: Annotated[str | None, Query(max_length=100, pattern=LINE)] = None,
     store_id: Annotated[str | None, Query(max_length=64, pattern=STORE_ID)] = None,
+    stage: LifecycleStage | None = None,
+    segment: Segment | None = None,
+    rfm_r_min: RfmMin = None,
+    rfm_f_min: RfmMin = None,
+    rfm_m_min: RfmMin = None,
     limit: Limit = 50,
     cursor: Cursor = None,
     updated_since: UpdatedSince = None,
 ) -> CustomerPage:
     """Search members, newest first, with cursor pagination.
+
+    `stage`, `segment` and `rfm_*_min` filter on the stored analysis (docs/analysis.md).
 
     With `updated_since`: members changed since then, deleted ones included (`deleted_at`
     set), oldest change first.
@@ -91,6 +101,11 @@ async def list_customers(
         status=status,
         sales_rep=sales_rep,
         store_id=store_id,
+        stage=stage,
+        segment=segment,
+        rfm_r_min=rfm_r_min,
+        rfm_f_min=rfm_f_min,
+        rfm_m_min=rfm_m_min,
     )
     return await uow.read(
         lambda s: service.search_customers(s, principal, filters, limit, cursor, utcnow(), updated_since)

@@ -1,0 +1,1 @@
+"""Marketing: member analysis (stages, segments, RFM) and its settings."""
