@@ -2,8 +2,10 @@
 
 from app.models.audit import AuditEvent
 from app.models.base import metadata
+from app.models.crm.consents import ConsentEvent
 from app.models.crm.contacts import Activity, Contact
 from app.models.crm.maintenance import MaintenanceRecord
+from app.models.crm.merges import MemberMerge, MemberMergeItem
 from app.models.crm.tickets import Ticket, TicketTask
 from app.models.crm.users import User
 from app.models.crm.vehicles import MileageReading, Vehicle
@@ -30,6 +32,7 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "CatalogueChange",
+    "ConsentEvent",
     "Contact",
     "Customer",
     "FinanceSettingsRow",
@@ -39,6 +42,8 @@ __all__ = [
     "LiabilityState",
     "LiabilityStripe",
     "MaintenanceRecord",
+    "MemberMerge",
+    "MemberMergeItem",
     "MemberToken",
     "MileageReading",
     "PointsLot",

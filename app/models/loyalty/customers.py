@@ -82,6 +82,10 @@ class CustomerRecord(CustomerBase):
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set on a duplicate merged into another member (and cleared when the merge is undone).
+    merged_into: str | None = Field(default=None, max_length=40)
+    # Set when the member's personal data was erased on request: never restored or merged.
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Customer(CustomerRecord, table=True):
@@ -189,6 +193,9 @@ class CustomerPublic(CustomerBase):
     updated_at: datetime
     deleted_at: datetime | None = Field(
         default=None, description="Set on members deleted since `updated_since` (sync lists only)."
+    )
+    merged_into: str | None = Field(
+        default=None, description="A deleted duplicate: the member it was merged into (sync lists only)."
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.crm.errors import RepNotAllowed
+from app.domain.crm.errors import MemberErased, MemberMerged, RepNotAllowed
 from app.domain.errors import DuplicateMember, NotFound, StoreNotAllowed
 from app.domain.loyalty.lifecycle import lifecycle_stage
 from app.models import Customer
@@ -64,6 +64,22 @@ async def _refuse_duplicate(session: AsyncSession, values: dict[str, Any], exclu
         existing_id, field = found
         raise DuplicateMember(
             f"member {existing_id} already has this {field}; pass allow_duplicate=true to keep both",
+            extra={"existing_id": existing_id, "field": field},
+        )
+
+
+async def refuse_taken_identity(
+    session: AsyncSession, member: CustomerRecord, exclude: tuple[str, ...] = ()
+) -> None:
+    """A member coming back (restored, or un-merged) may not take a phone, email or reference a
+    live member (other than `exclude`) now holds: 409 naming it."""
+    values = member.model_dump(include={"phone", "email", "external_ref"})
+    await repo.lock_identities(session, [f"{f}:{v}" for f, v in values.items() if v])
+    found = await repo.find_duplicate(session, **values, exclude_id=member.id, also_exclude=exclude)
+    if found:
+        existing_id, field = found
+        raise DuplicateMember(
+            f"live member {existing_id} now holds this {field}; change one of them first",
             extra={"existing_id": existing_id, "field": field},
         )
 
@@ -175,6 +191,38 @@ async def delete_customer(
     await audit.record(
         session, principal, "customer", customer_id, "delete", {"deleted_at": None}, {"deleted_at": now}, now
     )
+
+
+async def restore_customer(
+    session: AsyncSession, principal: Principal, customer_id: str, now: datetime
+) -> CustomerPublic:
+    """Undelete a soft-deleted member (a live one comes back unchanged)."""
+    member = await repo.get(session, customer_id, for_update=True, include_deleted=True)
+    if member is None:
+        raise NotFound(f"no member {customer_id}")
+    await check_changes(session, principal, member)
+    if member.erased_at is not None:
+        raise MemberErased(f"member {customer_id} was erased on request and cannot come back")
+    if member.merged_into is not None:
+        raise MemberMerged(
+            f"member {customer_id} was merged into {member.merged_into}; undo the merge instead",
+            extra={"merged_into": member.merged_into},
+        )
+    if member.deleted_at is None:
+        return to_public(member, now)
+    await refuse_taken_identity(session, member)
+    await repo.update_fields(session, customer_id, {"deleted_at": None, "updated_at": now})
+    await audit.record(
+        session,
+        principal,
+        "customer",
+        customer_id,
+        "restore",
+        {"deleted_at": member.deleted_at},
+        {"deleted_at": None},
+        now,
+    )
+    return to_public(member.model_copy(update={"deleted_at": None, "updated_at": now}), now)
 
 
 def _with_phone_terms(filters: SearchFilters) -> SearchFilters:
