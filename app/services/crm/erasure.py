@@ -17,22 +17,20 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.crm.erasure import MEMBER_FIELDS, PLACEHOLDER
-from app.domain.errors import NotFound
 from app.models.crm.erasure import ErasurePublic
 from app.repositories.crm import erasure as repo
 from app.repositories.loyalty import customers as customers_repo
 from app.services import audit
 from app.services.crm.consents import withdraw_all
 from app.services.integration.api_keys import Principal
+from app.services.loyalty.customers import any_member_locked
 
 
 async def erase_customer(
     session: AsyncSession, principal: Principal, customer_id: str, now: datetime
 ) -> ErasurePublic:
     """Anonymise the member (live or deleted) for good; its figures stay."""
-    member = await customers_repo.get(session, customer_id, for_update=True, include_deleted=True)
-    if member is None:
-        raise NotFound(f"no member {customer_id}")
+    member = await any_member_locked(session, principal, customer_id)
     if member.erased_at is not None:
         return ErasurePublic(
             customer_id=customer_id, erased_at=member.erased_at, scrubbed={}, audit_events_redacted=0

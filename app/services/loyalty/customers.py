@@ -134,13 +134,23 @@ def _audited(member: CustomerRecord) -> dict[str, Any]:
 
 
 async def _found(
-    session: AsyncSession, principal: Principal, customer_id: str, *, for_update: bool = False
+    session: AsyncSession,
+    principal: Principal,
+    customer_id: str,
+    *,
+    for_update: bool = False,
+    include_deleted: bool = False,
 ) -> CustomerRecord:
-    member = await repo.get(session, customer_id, for_update=for_update)
+    member = await repo.get(session, customer_id, for_update=for_update, include_deleted=include_deleted)
     if member is None:
         raise NotFound(f"no member {customer_id}")
     await check_sees(session, principal, member)
     return member
+
+
+async def any_member_locked(session: AsyncSession, principal: Principal, customer_id: str) -> CustomerRecord:
+    """A member the caller sees, deleted or not, its row locked until commit."""
+    return await _found(session, principal, customer_id, for_update=True, include_deleted=True)
 
 
 async def get_customer(
@@ -197,9 +207,7 @@ async def restore_customer(
     session: AsyncSession, principal: Principal, customer_id: str, now: datetime
 ) -> CustomerPublic:
     """Undelete a soft-deleted member (a live one comes back unchanged)."""
-    member = await repo.get(session, customer_id, for_update=True, include_deleted=True)
-    if member is None:
-        raise NotFound(f"no member {customer_id}")
+    member = await any_member_locked(session, principal, customer_id)
     await check_changes(session, principal, member)
     if member.erased_at is not None:
         raise MemberErased(f"member {customer_id} was erased on request and cannot come back")

@@ -99,11 +99,17 @@ async def test_a_merge_moves_everything_and_re_adds_the_totals(
     assert member["purchase_count"] == 2
     ledger = (await client.get(f"/v1/customers/{survivor}/points/ledger", headers=admin)).json()["items"]
     assert [(e["kind"], e["entry_no"]) for e in ledger][:3] == [("merge", 5), ("earn", 4), ("adjust", 3)]
-    assert (ledger[0]["tier_before"], ledger[0]["tier_after"], ledger[0]["points"]) == ("silver", "gold", "0.00")
+    assert (ledger[0]["tier_before"], ledger[0]["tier_after"], ledger[0]["points"]) == (
+        "silver",
+        "gold",
+        "0.00",
+    )
     await ledger_matches_totals(client, admin, survivor)
     await _no_drift(app)
     assert (await client.get(f"/v1/customers/{duplicate}", headers=admin)).status_code == 404
-    synced = await client.get("/v1/customers", params={"updated_since": "2000-01-01T00:00:00Z"}, headers=admin)
+    synced = await client.get(
+        "/v1/customers", params={"updated_since": "2000-01-01T00:00:00Z"}, headers=admin
+    )
     gone = next(m for m in synced.json()["items"] if m["id"] == duplicate)
     assert gone["merged_into"] == survivor and gone["deleted_at"] is not None
     for path in ("vehicles", "maintenance", "activities"):
@@ -169,7 +175,10 @@ async def test_a_negative_balance_nets_against_the_other(
     await _no_drift(app)
     undone = await client.post(f"/v1/merges/{merged['id']}/undo", headers=admin)
     assert undone.status_code == 200, undone.text
-    assert [(await _points(client, admin, m))["balance"] for m in (survivor, duplicate)] == ["1000.00", "-400.00"]
+    assert [(await _points(client, admin, m))["balance"] for m in (survivor, duplicate)] == [
+        "1000.00",
+        "-400.00",
+    ]
     assert (await client.get("/v1/finance/liability", headers=admin)).json() == liability
     await _no_drift(app)
 
