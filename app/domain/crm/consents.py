@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from app.domain.crm.reminders import ReminderKind
-
 
 class Channel(StrEnum):
     sms = "sms"
@@ -19,11 +17,3 @@ class Channel(StrEnum):
     phone = "phone"
     wechat = "wechat"
     app = "app"
-
-
-MARKETING_REMINDERS = frozenset({ReminderKind.birthday, ReminderKind.purchase_anniversary})
-
-
-def is_marketing(kind: ReminderKind) -> bool:
-    """Whether a reminder needs the member's consent on some channel."""
-    return kind in MARKETING_REMINDERS

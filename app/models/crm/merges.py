@@ -52,7 +52,7 @@ class MemberMergeItem(SQLModel, table=True):
 
 class MergeCreate(RequestModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"duplicate_id": "cus_01J..."}]}
+        extra="forbid", json_schema_extra={"examples": [{"duplicate_id": "cus_01JDUPL1CATE000000000000"}]}
     )
 
     duplicate_id: ResourceId = Field(description="The member merged into the one in the path, then deleted.")
