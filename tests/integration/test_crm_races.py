@@ -123,3 +123,21 @@ async def test_purchases_to_both_members_while_they_merge(
     assert member["purchase_count"] == 2 + posted
     await ledger_matches_totals(client, admin, survivor)
     assert (await app.state.db.run(verify)).drift == []
+
+
+async def test_two_members_merged_into_each_other_at_once(
+    server: str, app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Both directions at once: the locks are taken in id order, so one merge wins, the other
+    finds its survivor gone (404) or its duplicate gone (422), and nothing deadlocks."""
+    admin = await make_key(app)
+    one, other = [(await new_member(client, admin))["id"] for _ in range(2)]
+    for member in (one, other):
+        await client.post("/v1/transactions", json=purchase(member, line("parts", "100.00")), headers=admin)
+    calls = [
+        (f"/v1/customers/{one}/merge", {"duplicate_id": other}),
+        (f"/v1/customers/{other}/merge", {"duplicate_id": one}),
+    ]
+    responses = await _race(server, admin, calls)
+    assert sorted(r.status_code for r in responses) in ([201, 404], [201, 422]), [r.text for r in responses]
+    assert (await app.state.db.run(verify)).drift == []

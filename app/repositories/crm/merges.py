@@ -53,14 +53,21 @@ async def set_values(session: AsyncSession, merge_id: str, values: dict[str, Any
     await session.execute(update(m).where(m.c.id == merge_id).values(**values))
 
 
-async def move_to_survivor(
-    session: AsyncSession, merge_id: str, duplicate_id: str, survivor_id: str, survivor_seq: int
-) -> dict[str, int]:
+def _moving(table: Table, customer_id: str, now: datetime) -> dict[str, Any]:
+    """A row's new owner; rows that sync by `updated_at` show up as changed."""
+    values: dict[str, Any] = {"customer_id": customer_id}
+    if "updated_at" in table.c:
+        values["updated_at"] = now
+    return values
+
+
+async def move_to_survivor(session: AsyncSession, merge: MemberMerge, now: datetime) -> dict[str, int]:
     """Re-parent every row of the duplicate, noting each one moved; its ledger entry n becomes
     the survivor's entry `survivor_seq + n`. Returns how many rows of each kind moved."""
+    merge_id, duplicate_id, survivor_seq = merge.id, merge.duplicate_id, merge.survivor_seq
     moved: dict[str, int] = {}
     for kind, table in MOVED.items():
-        values: dict[str, Any] = {"customer_id": survivor_id}
+        values = _moving(table, merge.survivor_id, now)
         if kind == "ledger_entry":
             values["entry_no"] = table.c.entry_no + survivor_seq
         query = update(table).where(table.c.customer_id == duplicate_id).values(**values)
@@ -72,10 +79,10 @@ async def move_to_survivor(
     return moved
 
 
-async def move_back(session: AsyncSession, merge: MemberMerge) -> None:
+async def move_back(session: AsyncSession, merge: MemberMerge, now: datetime) -> None:
     """Give the duplicate back exactly the rows the merge moved, with their entry numbers."""
     for kind, table in MOVED.items():
-        values: dict[str, Any] = {"customer_id": merge.duplicate_id}
+        values = _moving(table, merge.duplicate_id, now)
         if kind == "ledger_entry":
             values["entry_no"] = table.c.entry_no - merge.survivor_seq
         ids = select(i.c.object_id).where(i.c.merge_id == merge.id, i.c.object_type == kind)

@@ -6,8 +6,9 @@ its ledger and purchases, re-grades it and writes a zero-point `merge` entry say
 duplicate is left soft-deleted with zero totals and `merged_into` set.
 
 Concurrency: like every balance change, the rules are held shared first, then both members'
-rows are locked, always in id order, so two merges (or a merge and purchases) naming the same
-members queue instead of deadlocking; a purchase queued on the duplicate finds it deleted (404).
+rows are locked, always in id order, then their liability stripes in stripe order, so two
+merges (or a merge and purchases) naming the same members queue instead of deadlocking; a
+purchase queued on the duplicate finds it deleted (422: no such member).
 Undo takes the same locks and gives the duplicate back exactly the rows that moved; it is
 refused when something that moved has changed since (a moved lot spent or expired, a moved
 purchase refunded), since the ledgers could then no longer be separated exactly.
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.crm.errors import MemberErased, MergeAlreadyUndone, MergeNotReversible, MergeWindowClosed
 from app.domain.crm.merges import netted, undo_open
 from app.domain.errors import InvalidInput, NotFound
+from app.domain.finance.liability import delta, stripe_of
 from app.domain.loyalty.grading import grade
 from app.domain.money import ZERO
 from app.models.base import new_id
@@ -30,6 +32,7 @@ from app.models.crm.merges import MemberMerge, MergeCreate, MergePublic
 from app.models.loyalty.customers import CustomerRecord
 from app.models.loyalty.ledger import EntryKind
 from app.repositories.crm import merges as repo
+from app.repositories.finance import liability as liability_repo
 from app.repositories.finance import lots as lots_repo
 from app.repositories.finance import verify as figures_repo
 from app.repositories.finance.verify import Figures
@@ -63,6 +66,13 @@ async def _lock_pair(
     if rules is None:
         raise NotFound(f"no member {ids[0]}")
     return found, rules
+
+
+async def _hold_stripes(session: AsyncSession, *customer_ids: str) -> None:
+    """Take the members' liability stripes in stripe order (a zero change locks the row), so two
+    merges moving points across the same stripes never wait on each other crosswise."""
+    for stripe in sorted({stripe_of(c) for c in customer_ids}):
+        await liability_repo.record(session, stripe, delta(ZERO, ZERO))
 
 
 async def _refigure(
@@ -140,8 +150,9 @@ async def merge_members(
         api_key_id=principal.key_id,
         user_id=principal.user_id,
     )
+    await _hold_stripes(session, survivor_id, duplicate_id)
     await repo.add(session, merge.model_dump())
-    moved = await repo.move_to_survivor(session, merge.id, duplicate_id, survivor_id, survivor.ledger_seq)
+    moved = await repo.move_to_survivor(session, merge, now)
     plan = await lots.consume_lots(session, survivor_id, merge.netted_points, now)
     await repo.note_lots(session, merge.id, dict(plan))
     await on_movement(
@@ -205,9 +216,10 @@ async def undo_merge(
         raise MergeNotReversible("a member of this merge was deleted, restored or merged again since")
     await _check_reversible(session, merge)
     await refuse_taken_identity(session, duplicate, exclude=(survivor.id,))
+    await _hold_stripes(session, *pair)
     for lot_id, _, after, part in await repo.noted_lots(session, merge.id):
         await lots_repo.set_values(session, lot_id, {"remaining": after + part})
-    await repo.move_back(session, merge)
+    await repo.move_back(session, merge, now)
     await customers_repo.update_fields(
         session, duplicate.id, {"deleted_at": None, "merged_into": None, "updated_at": now}
     )

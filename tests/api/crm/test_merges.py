@@ -115,6 +115,9 @@ async def test_a_merge_moves_everything_and_re_adds_the_totals(
     for path in ("vehicles", "maintenance", "activities"):
         items = (await client.get(f"/v1/customers/{survivor}/{path}", headers=admin)).json()["items"]
         assert len(items) == 1, path
+    since = {"updated_since": body["created_at"]}
+    synced_sales = (await client.get("/v1/transactions", params=since, headers=admin)).json()["items"]
+    assert [t["customer_id"] for t in synced_sales] == [survivor]  # the moved purchase syncs again
     tickets = (await client.get("/v1/tickets", params={"customer_id": survivor}, headers=admin)).json()
     assert [t["customer_id"] for t in tickets["items"]] == [survivor]
     assert (await client.get(f"/v1/customers/{survivor}/consents", headers=admin)).json()["sms"]["granted"]
