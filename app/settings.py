@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     redis_prefix: str = "crm"
     cors_origins: list[str] = []  # browser origins allowed to call the API; empty: none
 
+    # Days an admin may undo a merge of duplicate members (docs/privacy.md).
+    merge_undo_days: int = Field(default=30, ge=0, le=3650)
+
     # Region of phone numbers sent without a country code (ISO 3166 alpha-2).
     default_phone_region: str = "CN"
     # How far ahead of the server's clock a purchase's `occurred_at` may be (POS clocks drift).

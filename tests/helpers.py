@@ -26,6 +26,16 @@ async def new_member(client: httpx.AsyncClient, headers: dict[str, str], **field
     return response.json()  # type: ignore[no-any-return]
 
 
+async def consent(
+    client: httpx.AsyncClient, headers: dict[str, str], customer_id: str, **channels: bool
+) -> dict[str, Any]:
+    """Record the member's marketing consent (SMS unless channels are given)."""
+    body = {**(channels or {"sms": True}), "source": "test"}
+    response = await client.patch(f"/v1/customers/{customer_id}/consents", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
 def purchase(
     customer_id: str, *lines: dict[str, Any], store_id: str = "dealer-01", **extra: Any
 ) -> dict[str, Any]:

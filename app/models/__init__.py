@@ -2,8 +2,10 @@
 
 from app.models.audit import AuditEvent
 from app.models.base import metadata
+from app.models.crm.consents import ConsentEvent
 from app.models.crm.contacts import Activity, Contact
 from app.models.crm.maintenance import MaintenanceRecord
+from app.models.crm.merges import MemberMerge, MemberMergeItem
 from app.models.crm.tickets import Ticket, TicketTask
 from app.models.crm.users import User
 from app.models.crm.vehicles import MileageReading, Vehicle
@@ -32,6 +34,7 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "CatalogueChange",
+    "ConsentEvent",
     "Contact",
     "Customer",
     "FinanceSettingsRow",
@@ -42,6 +45,8 @@ __all__ = [
     "LiabilityStripe",
     "MaintenanceRecord",
     "MarketingSettingsRow",
+    "MemberMerge",
+    "MemberMergeItem",
     "MemberToken",
     "MileageReading",
     "PointsLot",

@@ -87,6 +87,29 @@ async def _fresh_member(w: World) -> tuple[str, Any]:
     return f"/v1/customers/{member['id']}", None
 
 
+async def _fresh_pair(w: World) -> tuple[str, Any]:
+    """Two fresh dealer-01 members: merge the second into the first."""
+    one, two = [await new_member(w.client, w.admin, store_id="dealer-01") for _ in range(2)]
+    return f"/v1/customers/{one['id']}/merge", {"duplicate_id": two["id"]}
+
+
+async def _fresh_merge(w: World) -> tuple[str, Any]:
+    path, body = await _fresh_pair(w)
+    merged = (await w.client.post(path, json=body, headers=w.admin)).json()
+    return f"/v1/merges/{merged['id']}/undo", None
+
+
+async def _deleted_member(w: World) -> tuple[str, Any]:
+    path, _ = await _fresh_member(w)
+    assert (await w.client.delete(path, headers=w.admin)).status_code == 204
+    return f"{path}/restore", None
+
+
+async def _erasable_member(w: World) -> tuple[str, Any]:
+    path, _ = await _fresh_member(w)
+    return f"{path}/erasure", None
+
+
 async def _fresh_key(w: World) -> tuple[str, Any]:
     body = {"name": "victim", "scopes": ["members:read"], "store_id": "dealer-01"}
     created = (await w.client.post("/v1/api-keys", json=body, headers=w.admin)).json()
@@ -171,6 +194,7 @@ STORE_KEY = {"name": "k", "scopes": ["members:read"], "store_id": "dealer-01"}
 QUOTE = purchase("{m}", line("parts", "1.00"))
 TICKET = {"customer_id": "{m}", "kind": "feedback", "subject": "s", "store_id": "dealer-01"}
 ACTIVITY = {"type": "call", "channel": "phone", "subject": "s"}
+CONSENT = {"sms": True, "source": "form"}
 
 # operation: method, what to call, expected status per caller in CALLERS order:
 #            admin store_admin pos reader other_store revoked member_token manager staff
@@ -185,6 +209,18 @@ MATRIX: dict[str, tuple[str, Prepare, tuple[int, ...]]] = {
         (200, 200, 403, 403, 404, 401, 404, 200, 404)),
     "delete_customer": ("DELETE", _fresh_member,
         (204, 204, 403, 403, 404, 401, 404, 204, 404)),
+    "merge_customers": ("POST", _fresh_pair,
+        (201, 201, 403, 403, 403, 401, 404, 201, 403)),
+    "undo_merge": ("POST", _fresh_merge,
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
+    "restore_customer": ("POST", _deleted_member,
+        (200, 200, 403, 403, 403, 401, 404, 200, 403)),
+    "erase_customer": ("POST", _erasable_member,
+        (200, 403, 403, 403, 403, 401, 404, 403, 403)),
+    "get_customer_consents": ("GET", fixed("/v1/customers/{m}/consents"),
+        (200, 200, 403, 200, 404, 401, 404, 200, 404)),
+    "update_customer_consents": ("PATCH", fixed("/v1/customers/{m}/consents", CONSENT),
+        (200, 200, 403, 403, 404, 401, 404, 200, 404)),
     "get_customer_tier": ("GET", fixed("/v1/customers/{m}/tier"),
         (200, 200, 403, 200, 404, 401, 200, 200, 404)),
     "get_customer_points": ("GET", fixed("/v1/customers/{m}/points"),

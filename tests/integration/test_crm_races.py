@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from app.services.finance.verify import verify
 from tests.conftest import make_key
-from tests.helpers import new_member
+from tests.helpers import ledger_matches_totals, line, new_member, purchase
 
 VIN = "1M8GDM9AXKP042788"
 
@@ -85,3 +86,58 @@ async def test_a_close_and_new_tasks_do_not_interleave(
         assert final["open_tasks"] == 0 and responses[0].status_code == 200
     else:
         assert responses[0].status_code == 409 and final["open_tasks"] == created
+
+
+async def test_purchases_to_both_members_while_they_merge(
+    server: str, app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Purchases land on the survivor and on the duplicate while the merge runs: each is either
+    posted (on the survivor, or on the duplicate before the merge moved it) or refused
+    (422: the duplicate was gone); afterwards every total equals its ledger and the stripes agree."""
+    admin = await make_key(app)
+    survivor, duplicate = [(await new_member(client, admin))["id"] for _ in range(2)]
+    for member in (survivor, duplicate):
+        await client.post("/v1/transactions", json=purchase(member, line("parts", "100.00")), headers=admin)
+    seed = random.randrange(1_000_000)
+    print(f"seed={seed}")
+    order = [survivor, duplicate] * 8
+    random.Random(seed).shuffle(order)
+    calls = [("/v1/transactions", purchase(m, line("parts", "250.00"))) for m in order]
+    merge = (f"/v1/customers/{survivor}/merge", {"duplicate_id": duplicate})
+    calls.insert(4, merge)
+    responses = await _race(server, admin, calls)
+    by_call = list(zip(calls, responses, strict=True))
+    assert [r.status_code for (url, _), r in by_call if url.endswith("/merge")] == [201]
+    posted = 0
+    for (url, body), r in by_call:
+        if url.endswith("/merge"):
+            continue
+        if body["customer_id"] == survivor:
+            assert r.status_code == 201, r.text
+        else:
+            assert r.status_code in (201, 422), r.text  # 422: the body names no live member
+        posted += r.status_code == 201
+    refused = sum(r.status_code == 422 for _, r in by_call)
+    print(f"posted={posted} refused={refused}")
+    member = (await client.get(f"/v1/customers/{survivor}", headers=admin)).json()
+    assert member["purchase_count"] == 2 + posted
+    await ledger_matches_totals(client, admin, survivor)
+    assert (await app.state.db.run(verify)).drift == []
+
+
+async def test_two_members_merged_into_each_other_at_once(
+    server: str, app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Both directions at once: the locks are taken in id order, so one merge wins, the other
+    finds its survivor gone (404) or its duplicate gone (422), and nothing deadlocks."""
+    admin = await make_key(app)
+    one, other = [(await new_member(client, admin))["id"] for _ in range(2)]
+    for member in (one, other):
+        await client.post("/v1/transactions", json=purchase(member, line("parts", "100.00")), headers=admin)
+    calls = [
+        (f"/v1/customers/{one}/merge", {"duplicate_id": other}),
+        (f"/v1/customers/{other}/merge", {"duplicate_id": one}),
+    ]
+    responses = await _race(server, admin, calls)
+    assert sorted(r.status_code for r in responses) in ([201, 404], [201, 422]), [r.text for r in responses]
+    assert (await app.state.db.run(verify)).drift == []

@@ -2,7 +2,18 @@
 
 from fastapi import APIRouter
 
-from app.api.v1.crm import audit, contacts, maintenance, reminders, rep_reports, tickets, users, vehicles
+from app.api.v1.crm import (
+    audit,
+    contacts,
+    maintenance,
+    merges,
+    privacy,
+    reminders,
+    rep_reports,
+    tickets,
+    users,
+    vehicles,
+)
 from app.api.v1.finance import alerts, liability, redemptions, reports, settlements, vouchers
 from app.api.v1.integration import api_keys, member_tokens, statements, webhooks
 from app.api.v1.loyalty import customers, points, service_types, settings, stores, tiers, transactions
@@ -12,6 +23,8 @@ ROUTERS: list[APIRouter] = [
     r.router
     for r in (
         customers,
+        merges,
+        privacy,
         transactions,
         points,
         redemptions,

@@ -52,3 +52,39 @@ class RepNotAllowed(Forbidden):
 
     code = "rep_not_allowed"
     title = "Member of another sales rep"
+
+
+class MemberErased(Conflict):
+    """The member's personal data was erased on request: it cannot be merged, restored or changed."""
+
+    code = "member_erased"
+    title = "Member erased"
+
+
+class MergeNotReversible(Conflict):
+    """Something the merge moved has changed since (points spent or expired, a purchase refunded,
+    a member deleted or merged again): undoing it would no longer give back what moved."""
+
+    code = "merge_not_reversible"
+    title = "Merge can no longer be undone"
+
+
+class MergeWindowClosed(Conflict):
+    """The merge is older than the undo window (`CRM_MERGE_UNDO_DAYS`)."""
+
+    code = "merge_window_closed"
+    title = "Undo window closed"
+
+
+class MergeAlreadyUndone(Conflict):
+    """The merge was undone already."""
+
+    code = "merge_already_undone"
+    title = "Merge already undone"
+
+
+class MemberMerged(Conflict):
+    """A duplicate merged into another member comes back only by undoing its merge."""
+
+    code = "member_merged"
+    title = "Member merged into another"

@@ -96,6 +96,10 @@ class CustomerRecord(CustomerBase):
     rfm_f: int | None = Field(default=None, sa_type=SmallInteger)
     rfm_m: int | None = Field(default=None, sa_type=SmallInteger)
     analysed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set on a duplicate merged into another member (and cleared when the merge is undone).
+    merged_into: str | None = Field(default=None, max_length=40)
+    # Set when the member's personal data was erased on request: never restored or merged.
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Customer(CustomerRecord, table=True):
@@ -218,6 +222,9 @@ class CustomerPublic(CustomerBase):
     updated_at: datetime
     deleted_at: datetime | None = Field(
         default=None, description="Set on members deleted since `updated_since` (sync lists only)."
+    )
+    merged_into: str | None = Field(
+        default=None, description="A deleted duplicate: the member it was merged into (sync lists only)."
     )
 
 

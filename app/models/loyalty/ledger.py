@@ -24,6 +24,8 @@ class EntryKind(StrEnum):
     settle = "settle"
     adjust = "adjust"
     regrade = "regrade"  # zero points: the tier table changed and so did the member's tier
+    merge = "merge"  # zero points: a duplicate's entries joined the ledger just before; totals re-added
+    unmerge = "unmerge"  # zero points: a merge was undone and its entries went back; totals re-added
 
 
 class LedgerEntry(SQLModel, table=True):

@@ -8,23 +8,29 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import extract, select
+from sqlalchemy import Select, extract, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Vehicle
 from app.repositories import tables
 from app.repositories.crm import seen
+from app.repositories.crm.consents import consenting
 from app.repositories.crm.seen import EVERYONE, Reach
 
 c = tables.customer
 
 
+def _marketable(reach: Reach) -> Select[tuple[str]]:
+    """Members the reach covers who consent to marketing on some channel (`domain.crm.consents`)."""
+    return seen.member_ids(reach).where(c.c.id.in_(consenting()))
+
+
 async def birthdays(
     session: AsyncSession, months: frozenset[int], reach: Reach = EVERYONE
 ) -> list[tuple[str, str, date]]:
-    """(id, name, birthday) of live members born in one of `months`."""
+    """(id, name, birthday) of live, consenting members born in one of `months`."""
     query = select(c.c.id, c.c.name, c.c.birthday).where(
-        c.c.id.in_(seen.member_ids(reach)), extract("month", c.c.birthday).in_(sorted(months))
+        c.c.id.in_(_marketable(reach)), extract("month", c.c.birthday).in_(sorted(months))
     )
     return [(r.id, r.name, r.birthday) for r in await session.execute(query)]
 
@@ -32,19 +38,20 @@ async def birthdays(
 async def contact_birthdays(
     session: AsyncSession, months: frozenset[int], reach: Reach = EVERYONE
 ) -> list[tuple[str, str, str, date]]:
-    """(contact id, member id, name, birthday) of contacts of live members born in one of `months`."""
+    """(contact id, member id, name, birthday) of contacts of live, consenting members born in
+    one of `months`."""
     k = tables.contact
     query = select(k.c.id, k.c.customer_id, k.c.name, k.c.birthday).where(
-        k.c.customer_id.in_(seen.member_ids(reach)), extract("month", k.c.birthday).in_(sorted(months))
+        k.c.customer_id.in_(_marketable(reach)), extract("month", k.c.birthday).in_(sorted(months))
     )
     return [(r.id, r.customer_id, r.name, r.birthday) for r in await session.execute(query)]
 
 
 async def purchases(session: AsyncSession, months: frozenset[int], reach: Reach = EVERYONE) -> list[Vehicle]:
-    """Vehicles of live members bought in one of `months` (any year)."""
+    """Vehicles of live, consenting members bought in one of `months` (any year)."""
     v = tables.vehicle
     query = select(v).where(
-        v.c.customer_id.in_(seen.member_ids(reach)),
+        v.c.customer_id.in_(_marketable(reach)),
         extract("month", v.c.purchase_date).in_(sorted(months)),
     )
     return [Vehicle.model_validate(r._mapping) for r in await session.execute(query)]

@@ -49,8 +49,11 @@ async def members_with_due_lots(session: AsyncSession, now: datetime, limit: int
     return [str(r[0]) for r in await session.execute(query)]
 
 
-async def drift(session: AsyncSession) -> list[tuple[str, Decimal, Decimal]]:
-    """Members whose lots do not add up to max(0, balance): (member, balance, lots' remaining)."""
+async def drift(
+    session: AsyncSession, customer_ids: Sequence[str] | None = None
+) -> list[tuple[str, Decimal, Decimal]]:
+    """Members (of `customer_ids`, or all) whose lots do not add up to max(0, balance):
+    (member, balance, lots' remaining)."""
     c = tables.customer
     remaining = (
         select(t.c.customer_id, func.sum(t.c.remaining).label("remaining"))
@@ -65,4 +68,6 @@ async def drift(session: AsyncSession) -> list[tuple[str, Decimal, Decimal]]:
         .where(held != positive)
         .order_by(c.c.id)
     )
+    if customer_ids is not None:
+        query = query.where(c.c.id.in_(customer_ids))
     return [(r[0], r[1], Decimal(r[2])) for r in await session.execute(query)]  # typed Cents: points

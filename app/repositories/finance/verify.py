@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -25,8 +25,10 @@ def _points(value: Decimal | None) -> Decimal:
     return value if value is not None else Decimal("0.00")
 
 
-async def ledger_figures(session: AsyncSession) -> dict[str, Figures]:
-    """Each member's totals as the ledger explains them."""
+async def ledger_figures(
+    session: AsyncSession, customer_ids: Sequence[str] | None = None
+) -> dict[str, Figures]:
+    """Each member's totals (or those of `customer_ids`) as the ledger explains them."""
     e = tables.ledger_entry
     query = select(
         e.c.customer_id,
@@ -36,6 +38,8 @@ async def ledger_figures(session: AsyncSession) -> dict[str, Figures]:
         func.sum(e.c.consumption_points),
         func.max(e.c.entry_no),
     ).group_by(e.c.customer_id)
+    if customer_ids is not None:
+        query = query.where(e.c.customer_id.in_(customer_ids))
     return {
         r[0]: Figures(_points(r[1]), _points(r[2]), _points(r[3]), _points(r[4]), int(r[5]))
         for r in await session.execute(query)

@@ -122,6 +122,7 @@ async def find_duplicate(
     email: str | None,
     external_ref: str | None,
     exclude_id: str | None,
+    also_exclude: tuple[str, ...] = (),
 ) -> tuple[str, str] | None:
     """The first live member sharing the phone, email or external reference: (id, field)."""
     for field, value in (("phone", phone), ("email", email), ("external_ref", external_ref)):
@@ -130,6 +131,8 @@ async def find_duplicate(
         query = select(t.c.id).where(t.c[field] == value, t.c.deleted_at.is_(None)).limit(1)
         if exclude_id:
             query = query.where(t.c.id != exclude_id)
+        if also_exclude:
+            query = query.where(t.c.id.not_in(also_exclude))
         found = (await session.execute(query)).scalar()
         if found:
             return str(found), field

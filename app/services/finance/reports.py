@@ -46,8 +46,9 @@ from app.services.loyalty.rules import load_rules
 
 MAX_YEARS = 5
 EARLIEST, LATEST = date(1970, 1, 1), date(9000, 12, 31)
-#: Entries that move no points (a re-grade records a tier change only): nothing to report.
-NO_POINTS = {"regrade"}
+#: Entries that move no points (a re-grade records a tier change only; a merge or its undo the
+#: re-added totals, the moved entries keep their own kinds and times): nothing to report.
+NO_POINTS = {"regrade", "merge", "unmerge"}
 #: Where each other kind's points go (`reverse` splits by what it reverses, below).
 _ENTRY_FIGURE = {
     "earn": ("points_earned", 1),

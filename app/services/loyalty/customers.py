@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.crm.errors import RepNotAllowed
+from app.domain.crm.errors import MemberErased, MemberMerged, RepNotAllowed
 from app.domain.errors import DuplicateMember, NotFound, StoreNotAllowed
 from app.domain.marketing.analysis import segments
 from app.models import Customer
@@ -71,6 +71,22 @@ async def _refuse_duplicate(session: AsyncSession, values: dict[str, Any], exclu
         )
 
 
+async def refuse_taken_identity(
+    session: AsyncSession, member: CustomerRecord, exclude: tuple[str, ...] = ()
+) -> None:
+    """A member coming back (restored, or un-merged) may not take a phone, email or reference a
+    live member (other than `exclude`) now holds: 409 naming it."""
+    values = member.model_dump(include={"phone", "email", "external_ref"})
+    await repo.lock_identities(session, [f"{f}:{v}" for f, v in values.items() if v])
+    found = await repo.find_duplicate(session, **values, exclude_id=member.id, also_exclude=exclude)
+    if found:
+        existing_id, field = found
+        raise DuplicateMember(
+            f"live member {existing_id} now holds this {field}; change one of them first",
+            extra={"existing_id": existing_id, "field": field},
+        )
+
+
 def _check_rep(principal: Principal, values: dict[str, Any]) -> None:
     """A staff user's key keeps its members its own: it assigns only its rep code."""
     if principal.rep is not None and "sales_rep" in values and values["sales_rep"] != principal.rep:
@@ -121,13 +137,23 @@ def _audited(member: CustomerRecord) -> dict[str, Any]:
 
 
 async def _found(
-    session: AsyncSession, principal: Principal, customer_id: str, *, for_update: bool = False
+    session: AsyncSession,
+    principal: Principal,
+    customer_id: str,
+    *,
+    for_update: bool = False,
+    include_deleted: bool = False,
 ) -> CustomerRecord:
-    member = await repo.get(session, customer_id, for_update=for_update)
+    member = await repo.get(session, customer_id, for_update=for_update, include_deleted=include_deleted)
     if member is None:
         raise NotFound(f"no member {customer_id}")
     await check_sees(session, principal, member)
     return member
+
+
+async def any_member_locked(session: AsyncSession, principal: Principal, customer_id: str) -> CustomerRecord:
+    """A member the caller sees, deleted or not, its row locked until commit."""
+    return await _found(session, principal, customer_id, for_update=True, include_deleted=True)
 
 
 async def get_customer(
@@ -178,6 +204,36 @@ async def delete_customer(
     await audit.record(
         session, principal, "customer", customer_id, "delete", {"deleted_at": None}, {"deleted_at": now}, now
     )
+
+
+async def restore_customer(
+    session: AsyncSession, principal: Principal, customer_id: str, now: datetime
+) -> CustomerPublic:
+    """Undelete a soft-deleted member (a live one comes back unchanged)."""
+    member = await any_member_locked(session, principal, customer_id)
+    await check_changes(session, principal, member)
+    if member.erased_at is not None:
+        raise MemberErased(f"member {customer_id} was erased on request and cannot come back")
+    if member.merged_into is not None:
+        raise MemberMerged(
+            f"member {customer_id} was merged into {member.merged_into}; undo the merge instead",
+            extra={"merged_into": member.merged_into},
+        )
+    if member.deleted_at is None:
+        return to_public(member, now)
+    await refuse_taken_identity(session, member)
+    await repo.update_fields(session, customer_id, {"deleted_at": None, "updated_at": now})
+    await audit.record(
+        session,
+        principal,
+        "customer",
+        customer_id,
+        "restore",
+        {"deleted_at": member.deleted_at},
+        {"deleted_at": None},
+        now,
+    )
+    return to_public(member.model_copy(update={"deleted_at": None, "updated_at": now}), now)
 
 
 def _with_phone_terms(filters: SearchFilters) -> SearchFilters:

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from app.domain.crm.reminders import ReminderKind
 from app.services.crm.reminders import list_reminders
-from tests.helpers import new_member
+from tests.helpers import consent, new_member
 
 VIN = "1M8GDM9AXKP042788"
 
@@ -21,6 +21,7 @@ async def _setup(client: httpx.AsyncClient, admin: dict[str, str], today: date) 
     member = await new_member(
         client, admin, name="张三", birthday=(today + timedelta(days=3)).replace(year=1984).isoformat()
     )
+    await consent(client, admin, member["id"])
     vehicle = (
         await client.post(
             f"/v1/customers/{member['id']}/vehicles",
@@ -118,6 +119,7 @@ async def test_contacts_of_companies_have_birthdays_too(
 ) -> None:
     today = date(2025, 3, 10)
     company = await new_member(client, admin, name="顺达物流", kind="company")
+    await consent(client, admin, company["id"])
     contact = (
         await client.post(
             f"/v1/customers/{company['id']}/contacts",

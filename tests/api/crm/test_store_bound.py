@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from app.models.integration.api_keys import Scope
 from tests.conftest import make_key
-from tests.helpers import line, new_member, post, purchase, vin
+from tests.helpers import consent, line, new_member, post, purchase, vin
 
 EVERY = (Scope.members_read, Scope.members_write, Scope.transactions_write)
 
@@ -162,6 +162,7 @@ async def _reminders_of(client: httpx.AsyncClient, admin: dict[str, str], store:
     today = datetime.now(UTC).date()
     soon = (today + timedelta(days=3)).replace(year=1984).isoformat()
     member = await new_member(client, admin, store_id=store, kind="company", birthday=soon)
+    await consent(client, admin, member["id"], wechat=True)
     base = f"/v1/customers/{member['id']}"
     await client.post(f"{base}/contacts", json={"name": "王芳", "birthday": soon}, headers=admin)
     car = await client.post(
