@@ -23,12 +23,16 @@ from app.models.loyalty.customers import Customer
 from app.models.loyalty.ledger import LedgerEntry
 from app.models.loyalty.purchases import Purchase, PurchaseLine, Refund
 from app.models.loyalty.stores import Store
+from app.models.marketing.campaigns import Campaign, CampaignMember, CampaignPurchase
 
 __all__ = [
     "Activity",
     "Alert",
     "ApiKey",
     "AuditEvent",
+    "Campaign",
+    "CampaignMember",
+    "CampaignPurchase",
     "CatalogueChange",
     "Contact",
     "Customer",

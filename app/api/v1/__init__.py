@@ -6,6 +6,7 @@ from app.api.v1.crm import audit, contacts, maintenance, reminders, rep_reports,
 from app.api.v1.finance import alerts, liability, redemptions, reports, settlements, vouchers
 from app.api.v1.integration import api_keys, member_tokens, statements, webhooks
 from app.api.v1.loyalty import customers, points, service_types, settings, stores, tiers, transactions
+from app.api.v1.marketing import campaigns
 
 ROUTERS: list[APIRouter] = [
     r.router
@@ -35,5 +36,6 @@ ROUTERS: list[APIRouter] = [
         users,
         audit,
         rep_reports,
+        campaigns,
     )
 ]
