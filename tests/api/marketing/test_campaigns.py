@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from app.models.integration.api_keys import Scope
 from app.repositories import tables
@@ -85,7 +86,9 @@ async def test_bad_filters_and_terms_are_named(client: httpx.AsyncClient, admin:
         response = await client.post("/v1/campaigns", json={**BONUS, **fields}, headers=admin)
         assert response.status_code == 422, (fields, response.text)
         assert field in [e["field"] for e in response.json()["errors"]], (field, response.json())
-    explored = await client.post("/v1/campaigns/preview", json={"spend_min": "9.00", "spend_max": "1"}, headers=admin)
+    explored = await client.post(
+        "/v1/campaigns/preview", json={"spend_min": "9.00", "spend_max": "1"}, headers=admin
+    )
     assert explored.status_code == 422 and explored.json()["errors"][0]["field"] == "spend_min"
     assert (await client.get("/v1/campaigns", headers=admin)).json()["items"] == []
 
@@ -122,9 +125,13 @@ async def test_filters_select_and_preview_analyses(
         {"key": "maintenance", "members": 0, "lines": 1, "amount": "1000.00", "profit": "350.00"},
         {"key": "parts", "members": 0, "lines": 2, "amount": "2400.00", "profit": "600.00"},
     ]
-    assert both["tier_mix"] == [{"key": "standard", "members": 2, "lines": 0, "amount": "0.00", "profit": "0.00"}]
+    assert both["tier_mix"] == [
+        {"key": "standard", "members": 2, "lines": 0, "amount": "0.00", "profit": "0.00"}
+    ]
     assert [s["key"] for s in both["stage_mix"]] == ["exploration"]
-    await analysed(app, a["id"], lifecycle_stage="decline", segment_value=True, segment_trend="falling", rfm_r=2)
+    await analysed(
+        app, a["id"], lifecycle_stage="decline", segment_value=True, segment_trend="falling", rfm_r=2
+    )
     assert (await preview({"stages": ["decline"], "segments": ["value", "falling"]}))["members"] == 1
     assert (await preview({"stages": ["decline"], "segments": ["problem"]}))["members"] == 0
     assert (await preview({"rfm_r_min": 2}))["members"] == 1
@@ -181,7 +188,9 @@ async def test_execute_awards_once_with_holdout_and_budget(
         assert len([e for e in await ledger(client, admin, m) if e["kind"] == "bonus"]) == len(bonuses[m])
 
 
-async def test_a_budget_below_one_award_and_a_bad_holdout(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+async def test_a_budget_below_one_award_and_a_bad_holdout(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
     await members(client, admin, 2, sales_rep="h")
     cid = (await create(client, admin, target={"sales_rep": "h"}, bonus_counts_toward_tier=True))["id"]
     await schedule(client, admin, cid)
@@ -194,7 +203,9 @@ async def test_a_budget_below_one_award_and_a_bad_holdout(client: httpx.AsyncCli
     assert entry["counts_toward_tier"] is True and entry["lifetime_after"] == "100.00"
 
 
-async def test_store_bound_keys_see_their_store_campaigns(app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+async def test_store_bound_keys_see_their_store_campaigns(
+    app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
     near = await make_key(app, Scope.campaigns_write, store_id="dealer-01")
     far = await make_key(app, Scope.campaigns_write, store_id="dealer-02")
     await new_member(client, admin, store_id="dealer-01", sales_rep="s")
@@ -209,3 +220,27 @@ async def test_store_bound_keys_see_their_store_campaigns(app: FastAPI, client: 
     await schedule(client, near, mine["id"])
     done = (await execute(client, near, mine["id"])).json()
     assert done["progress"]["targeted"] == 1  # only the dealer-01 member
+
+
+async def test_executed_campaign_emits_its_event(
+    app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    hook = {"url": "https://example.com/hook", "events": ["campaign.executed"]}
+    assert (await client.post("/v1/webhooks", json=hook, headers=admin)).status_code == 201
+    await members(client, admin, 3, sales_rep="evt")
+    cid = (await create(client, admin, target={"sales_rep": "evt"}))["id"]
+    await schedule(client, admin, cid)
+    assert (await execute(client, admin, cid)).status_code == 200
+    assert (await execute(client, admin, cid)).status_code == 200  # a re-run emits nothing more
+
+    async def events(session: Any) -> list[Any]:
+        rows = await session.execute(text("SELECT type, data FROM webhook_event"))
+        return [tuple(r) for r in rows]
+
+    [(kind, data)] = await app.state.db.run(events)
+    data = json.loads(data) if isinstance(data, str) else data
+    assert kind == "campaign.executed"
+    assert data == {
+        "campaign_id": cid, "name": "Win back", "targeted": 3, "holdout": 0, "awarded": 3, "left_out": 0,
+        "points_awarded": "300.00", "spent": "3.00",
+    }  # fmt: skip

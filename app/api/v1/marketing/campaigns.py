@@ -113,16 +113,15 @@ async def preview_campaign(campaign_id: CampaignId, principal: CampaignsWrite, u
     },
 )
 async def execute_campaign(
-    request: Request, campaign_id: CampaignId, principal: CampaignsWrite, uow: UoW,
-    body: CampaignExecute | None = None,
-) -> JSONResponse:  # fmt: skip
+    request: Request, campaign_id: CampaignId, body: CampaignExecute, principal: CampaignsWrite, uow: UoW
+) -> JSONResponse:
     """Freeze the selection and holdout, start the campaign and award its bonus (safe to re-run)."""
     settings: Settings = request.app.state.settings
     done = await execute(
         uow,
         principal,
         campaign_id,
-        body or CampaignExecute(),
+        body,
         inline_limit=settings.campaign_inline_limit,
         batch=settings.campaign_batch_size,
     )
