@@ -116,8 +116,9 @@ async def start_execution(
         )  # fmt: skip
         campaign = await require(session, principal, campaign_id)
     current = await public(session, campaign)
-    background = current.progress.pending > inline_limit
-    if background and not await _job_active(session, campaign.job_id):
+    active = await _job_active(session, campaign.job_id)  # a job is on it: report, do not race it
+    background = current.progress.pending > 0 and (active or current.progress.pending > inline_limit)
+    if background and not active:
         job_id = await jobs.enqueue(session, JOB_KIND, {"campaign_id": campaign_id}, now)
         await repo.update_campaign(session, campaign_id, {"job_id": job_id})
         current = current.model_copy(update={"job_id": job_id})
@@ -192,6 +193,7 @@ async def finish_execution(session: AsyncSession, campaign_id: str, now: datetim
         data = {
             "campaign_id": campaign_id,
             "name": campaign.name,
+            "status": campaign.status,
             "targeted": p.targeted,
             "holdout": p.holdout,
             "awarded": p.awarded,

@@ -114,7 +114,8 @@ async def publics(session: AsyncSession, campaigns: Sequence[Campaign]) -> list[
     out = []
     for c in campaigns:
         n = counts.get(c.id, repo.Progress())
-        pending = n.targeted - n.holdout - n.awarded - n.left_out if c.bonus_points else 0
+        open_ = c.bonus_points and c.status == CampaignStatus.running  # a closed one awards no more
+        pending = n.targeted - n.holdout - n.awarded - n.left_out if open_ else 0
         progress = CampaignProgress(
             targeted=n.targeted,
             holdout=n.holdout,
@@ -193,12 +194,13 @@ async def update_campaign(
     """Edit a draft (anything else is 409 `campaign_state`); null clears an optional field."""
     campaign = await require(session, principal, campaign_id, for_update=True)
     check_editable(CampaignStatus(campaign.status))
-    changes = body.model_dump(exclude_unset=True, exclude={"target"})
-    if "target" in body.model_fields_set and body.target is not None:
-        changes["target"] = check_target(body.target, "target.")
-    for field in ("name", "bonus_counts_toward_tier"):
-        if field in changes and changes[field] is None:
+    sent = body.model_fields_set
+    for field in ("name", "bonus_counts_toward_tier", "target"):
+        if field in sent and getattr(body, field) is None:
             raise InvalidInput.at(field, "may not be null")
+    changes = body.model_dump(exclude_unset=True, exclude={"target"})
+    if body.target is not None:
+        changes["target"] = check_target(body.target, "target.")
     if "service_types" in changes and changes["service_types"] is None:
         changes["service_types"] = []
     merged = {**campaign.model_dump(), **changes}

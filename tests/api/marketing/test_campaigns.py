@@ -11,6 +11,8 @@ from sqlalchemy import text, update
 
 from app.models.integration.api_keys import Scope
 from app.repositories import tables
+from app.settings import Settings
+from app.worker.runner import Worker
 from tests.conftest import make_key
 from tests.helpers import line, new_member, post, purchase
 
@@ -241,6 +243,39 @@ async def test_executed_campaign_emits_its_event(
     data = json.loads(data) if isinstance(data, str) else data
     assert kind == "campaign.executed"
     assert data == {
-        "campaign_id": cid, "name": "Win back", "targeted": 3, "holdout": 0, "awarded": 3, "left_out": 0,
+        "campaign_id": cid, "name": "Win back",
+        "status": "running", "targeted": 3, "holdout": 0, "awarded": 3, "left_out": 0,
         "points_awarded": "300.00", "spent": "3.00",
     }  # fmt: skip
+
+
+async def test_large_selections_run_in_the_background(
+    app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    ids = await members(client, admin, 4, sales_rep="bgj")
+    other = await members(client, admin, 3, sales_rep="bgc")
+    settings = app.state.settings
+    limit, settings.campaign_inline_limit = settings.campaign_inline_limit, 2
+    try:
+        cid = (await create(client, admin, target={"sales_rep": "bgj"}))["id"]
+        await schedule(client, admin, cid)
+        queued = await execute(client, admin, cid)
+        stopped = (await create(client, admin, target={"sales_rep": "bgc"}))["id"]
+        await schedule(client, admin, stopped)
+        assert (await execute(client, admin, stopped)).status_code == 202
+    finally:
+        settings.campaign_inline_limit = limit
+    assert queued.status_code == 202 and queued.json()["progress"]["pending"] == 4
+    again = await execute(client, admin, cid)  # the job is queued: no second one
+    assert again.status_code == 202 and again.json()["job_id"] == queued.json()["job_id"]
+    cancel = await client.post(f"/v1/campaigns/{stopped}/status", json={"status": "cancelled"}, headers=admin)
+    assert cancel.status_code == 200
+    await Worker(app.state.db, Settings(worker_in_serve=False, campaign_batch_size=3)).run_until_idle()
+    done = (await client.get(f"/v1/campaigns/{cid}", headers=admin)).json()
+    assert done["progress"]["awarded"] == 4 and done["progress"]["pending"] == 0 and done["execution_done_at"]
+    for m in ids:
+        assert [e["points"] for e in await ledger(client, admin, m) if e["kind"] == "bonus"] == ["100.00"]
+    cancelled = (await client.get(f"/v1/campaigns/{stopped}", headers=admin)).json()
+    assert cancelled["progress"]["awarded"] == 0 and cancelled["progress"]["pending"] == 0
+    for m in other:
+        assert [e for e in await ledger(client, admin, m) if e["kind"] == "bonus"] == []
