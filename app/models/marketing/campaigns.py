@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import ConfigDict, StrictBool
+from pydantic import ConfigDict, StrictBool, StrictInt
 from sqlalchemy import JSON, Column, ForeignKey, Index, String
 from sqlmodel import Field, SQLModel
 
@@ -122,9 +122,9 @@ class CampaignTarget(RequestModel):
         max_length=4,
         description="Every one of these segments (value, rising, falling, problem).",
     )
-    rfm_r_min: int | None = Field(default=None, ge=1, le=5)
-    rfm_f_min: int | None = Field(default=None, ge=1, le=5)
-    rfm_m_min: int | None = Field(default=None, ge=1, le=5)
+    rfm_r_min: StrictInt | None = Field(default=None, ge=1, le=5)
+    rfm_f_min: StrictInt | None = Field(default=None, ge=1, le=5)
+    rfm_m_min: StrictInt | None = Field(default=None, ge=1, le=5)
     lifetime_points_min: MoneyIn | None = None
     lifetime_points_max: MoneyIn | None = None
     balance_min: MoneyIn | None = None
@@ -138,7 +138,7 @@ class CampaignTarget(RequestModel):
     service_types: list[Code] | None = Field(
         default=None, max_length=50, description="Bought any of these service types (ever)."
     )
-    birthday_month: int | None = Field(default=None, ge=1, le=12)
+    birthday_month: StrictInt | None = Field(default=None, ge=1, le=12)
     store_id: StoreId | None = Field(default=None, description="The member's own store.")
     sales_rep: Label | None = None
 
