@@ -43,8 +43,13 @@ class Settings(BaseSettings):
     liability_check_seconds: float = 30.0
     # Idempotency-Key records older than this are purged; a key reused later is a new request.
     idempotency_retention_hours: int = 72
-    # Fault injection for tests: the worker process exits abruptly after settling this many members.
+    # Fault injection for tests: the worker process exits abruptly after this many steps (a
+    # settled member, a batch of campaign awards).
     worker_exit_after_items: int | None = None
+    # Campaign execution: selections with more members to award than this go to a background
+    # job; awards are committed this many members at a time.
+    campaign_inline_limit: int = Field(default=500, ge=0)
+    campaign_batch_size: PositiveInt = 50
     # Webhooks (docs/integrator.md): seconds a receiver has to answer; consecutive failed
     # deliveries after which an endpoint is disabled (and an alert raised); deliveries per pass.
     webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)

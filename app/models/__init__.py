@@ -25,6 +25,7 @@ from app.models.loyalty.customers import Customer
 from app.models.loyalty.ledger import LedgerEntry
 from app.models.loyalty.purchases import Purchase, PurchaseLine, Refund
 from app.models.loyalty.stores import Store
+from app.models.marketing.campaigns import Campaign, CampaignMember, CampaignPurchase
 from app.models.marketing.settings import AnalysisState, MarketingSettingsRow
 
 __all__ = [
@@ -33,6 +34,9 @@ __all__ = [
     "AnalysisState",
     "ApiKey",
     "AuditEvent",
+    "Campaign",
+    "CampaignMember",
+    "CampaignPurchase",
     "CatalogueChange",
     "ConsentEvent",
     "Contact",

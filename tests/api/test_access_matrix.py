@@ -48,6 +48,7 @@ class World:
     n: int = 0
     webhook: str = ""
     delivery: str = ""
+    campaign: str = ""
 
     @property
     def admin(self) -> dict[str, str]:
@@ -77,6 +78,7 @@ def fixed(path: str, body: Any = None) -> Prepare:
             u=w.user,
             wh=w.webhook,
             d=w.delivery,
+            cmp=w.campaign,
         ), body
 
     return prepare
@@ -141,6 +143,37 @@ async def _user_key(
 
 
 HOOK = {"url": "https://example.com/h", "events": ["tier.changed"]}
+CAMPAIGN = {
+    "name": "Matrix",
+    "bonus_points": "1.00",
+    "store_id": "dealer-01",
+    "target": {"store_id": "dealer-01"},
+}
+
+
+async def _draft_campaign(w: World) -> str:
+    created = await w.client.post("/v1/campaigns", json=CAMPAIGN, headers=w.admin)
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
+async def _scheduled_campaign(w: World) -> str:
+    cid = await _draft_campaign(w)
+    moved = await w.client.post(f"/v1/campaigns/{cid}/status", json={"status": "scheduled"}, headers=w.admin)
+    assert moved.status_code == 200, moved.text
+    return cid
+
+
+async def _fresh_draft(w: World) -> tuple[str, Any]:
+    return f"/v1/campaigns/{await _draft_campaign(w)}", {"name": "Renamed"}
+
+
+async def _fresh_status(w: World) -> tuple[str, Any]:
+    return f"/v1/campaigns/{await _draft_campaign(w)}/status", {"status": "scheduled"}
+
+
+async def _fresh_execution(w: World) -> tuple[str, Any]:
+    return f"/v1/campaigns/{await _scheduled_campaign(w)}/execute", {"holdout_share": "0"}
 
 
 async def _fresh_webhook(w: World) -> tuple[str, Any]:
@@ -403,6 +436,24 @@ MATRIX: dict[str, tuple[str, Prepare, tuple[int, ...]]] = {
         (200, 200, 403, 403, 403, 401, 404, 200, 403)),
     "list_reminders": ("GET", fixed("/v1/reminders"),
         (200, 200, 403, 200, 200, 401, 404, 200, 200)),
+    "create_campaign": ("POST", fixed("/v1/campaigns", CAMPAIGN),
+        (201, 201, 403, 403, 403, 401, 404, 201, 403)),
+    "list_campaigns": ("GET", fixed("/v1/campaigns"),
+        (200, 200, 403, 403, 403, 401, 404, 200, 403)),
+    "preview_selection": ("POST", fixed("/v1/campaigns/preview", {"tiers": ["standard"]}),
+        (200, 200, 403, 403, 403, 401, 404, 200, 403)),
+    "get_campaign": ("GET", fixed("/v1/campaigns/{cmp}"),
+        (200, 200, 403, 403, 403, 401, 404, 200, 403)),
+    "update_campaign": ("PATCH", _fresh_draft,
+        (200, 200, 403, 403, 403, 401, 404, 200, 403)),
+    "change_campaign_status": ("POST", _fresh_status,
+        (200, 200, 403, 403, 403, 401, 404, 200, 403)),
+    "preview_campaign": ("POST", fixed("/v1/campaigns/{cmp}/preview"),
+        (200, 200, 403, 403, 403, 401, 404, 200, 403)),
+    "execute_campaign": ("POST", _fresh_execution,
+        (200, 200, 403, 403, 403, 401, 404, 200, 403)),
+    "get_campaign_results": ("GET", fixed("/v1/campaigns/{cmp}/results"),
+        (200, 200, 403, 403, 403, 401, 404, 200, 403)),
 }  # fmt: skip
 
 
@@ -475,6 +526,9 @@ async def _world(client: httpx.AsyncClient, app: FastAPI) -> World:
         user=manager_id,
     )
     world.webhook, world.delivery = webhook, delivery["id"]
+    world.campaign = await _scheduled_campaign(world)
+    executed = await client.post(f"/v1/campaigns/{world.campaign}/execute", json={}, headers=admin)
+    assert executed.status_code == 200, executed.text
     return world
 
 

@@ -79,13 +79,17 @@ def field_name(path: Path) -> str:
 
 # --- hostile values -------------------------------------------------------------------------
 
-junk = st.recursive(
+_nested = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=5),
     lambda inner: (
         st.lists(inner, min_size=1, max_size=3) | st.dictionaries(st.text(max_size=5), inner, min_size=1)
     ),
     max_leaves=8,
-).filter(lambda v: isinstance(v, list | dict))
+)
+# Built as a list or an object outright (not filtered out of any junk): bodies with dozens of
+# fields draw hundreds of values per example, and filtering would discard most examples.
+junk_objects = st.dictionaries(st.text(max_size=5), _nested, min_size=1, max_size=3)
+junk = st.lists(_nested, min_size=1, max_size=3) | junk_objects
 huge_numbers = st.integers(min_value=2**63) | st.integers(max_value=-(2**63)) | st.just(10**400)
 floats = st.floats(allow_nan=False, allow_infinity=False, width=64)
 other_digits = st.text(
@@ -128,7 +132,7 @@ def hostile(schema: dict[str, Any], *, in_body: bool = True) -> list[st.SearchSt
     pattern = inner.get("pattern", "")
     options: list[st.SearchStrategy[Any]] = [huge_numbers, floats]
     if in_body:  # a list of junk could be a valid list of strings: lists get only objects
-        options.append(junk.filter(lambda v: isinstance(v, dict)) if kind == "array" else junk)
+        options.append(junk_objects if kind == "array" else junk)
         if not nullable(schema) and "default" not in schema:
             options.append(st.none())
     if kind == "string" or "enum" in inner:

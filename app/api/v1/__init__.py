@@ -17,6 +17,7 @@ from app.api.v1.crm import (
 from app.api.v1.finance import alerts, liability, redemptions, reports, settlements, vouchers
 from app.api.v1.integration import api_keys, member_tokens, statements, webhooks
 from app.api.v1.loyalty import customers, points, service_types, settings, stores, tiers, transactions
+from app.api.v1.marketing import campaigns
 from app.api.v1.marketing import settings as marketing_settings
 
 ROUTERS: list[APIRouter] = [
@@ -50,5 +51,6 @@ ROUTERS: list[APIRouter] = [
         audit,
         rep_reports,
         marketing_settings,
+        campaigns,
     )
 ]

@@ -21,6 +21,8 @@ class LineInput:
     margin: Decimal | None = None
     cost: Decimal | None = None
     weight: Decimal = ONE
+    # A running campaign's extra rebate rate e on this line (points.md): the rebate uses d + e.
+    extra_rebate_rate: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,8 @@ def settle_line(line: LineInput, x: Decimal, rebate_rate: Decimal) -> LineResult
     y = ONE - x
     profit = list_profit(line)
     blended = x * profit + y * line.weight * line.amount
-    rebate = min(max(ZERO, round2(rebate_rate * blended)), max(ZERO, profit))
+    rate = rebate_rate + line.extra_rebate_rate
+    rebate = min(max(ZERO, round2(rate * blended)), max(ZERO, profit))
     paid = line.amount - rebate
     margin = line.margin if line.margin is not None else round4(profit / line.amount)
     return LineResult(

@@ -22,6 +22,7 @@ class EventType(StrEnum):
     tier_changed = "tier.changed"
     alert_raised = "alert.raised"
     settlement_completed = "settlement.completed"
+    campaign_executed = "campaign.executed"
 
 
 class DeliveryStatus(StrEnum):

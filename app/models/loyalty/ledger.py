@@ -58,6 +58,8 @@ class LedgerEntry(SQLModel, table=True):
     receipt_ref: str | None = Field(default=None, max_length=100)
     # The points lot an `expire` entry takes what is left of (finance expiry).
     lot_id: str | None = Field(default=None, max_length=40)
+    # The campaign a `bonus` entry (or the reversal of one) belongs to.
+    campaign_id: str | None = Field(default=None, max_length=40)
 
 
 class LedgerEntryPublic(SQLModel):
@@ -81,6 +83,9 @@ class LedgerEntryPublic(SQLModel):
     store_id: str | None = None
     receipt_ref: str | None = None
     lot_id: str | None = None
+    campaign_id: str | None = Field(
+        default=None, description="The campaign of a `bonus` entry or its reversal."
+    )
     created_at: datetime
 
 

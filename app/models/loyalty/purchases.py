@@ -247,6 +247,14 @@ class TransactionLinePublic(SQLModel):
     refunded_amount: Money = Decimal(0)
 
 
+class CampaignExtraPublic(SQLModel):
+    """What a running campaign adds to the purchase (its bonus is its own `bonus` ledger entry)."""
+
+    campaign_id: str
+    bonus_points: Money = Field(description="Zm' − Zm: the multiplier's extra points.")
+    extra_rebate: Money = Field(description="Rebate given beyond the tier's (already in `rebate`).")
+
+
 class QuotePublic(SQLModel):
     customer_id: str
     tier_before: str
@@ -264,6 +272,12 @@ class QuotePublic(SQLModel):
     redeemed_value: Money = Field(default=Decimal(0), description="Money value of `redeemed_points`.")
     to_pay: Money = Field(description="Money still to pay: payable less the value of the points redeemed.")
     lines: list[TransactionLinePublic]
+    campaign_bonus_points: Money = Field(
+        default=Decimal(0), description="Bonus points of running campaigns, beside `points` (in `balance`)."
+    )
+    campaigns: list[CampaignExtraPublic] = Field(
+        default_factory=list, description="Running campaigns that apply: multiplier bonus and extra rebate."
+    )
 
 
 class TransactionPublic(QuotePublic):

@@ -46,6 +46,7 @@ from app.services.loyalty.customers import refuse_taken_identity
 from app.services.loyalty.ledger import Movement, apply_movement
 from app.services.loyalty.points import get_member
 from app.services.loyalty.rules import Rules
+from app.services.marketing import analysis
 
 _TOTALS = ("balance", "lifetime_points", "lifetime_profit_points", "lifetime_consumption_points")
 
@@ -101,6 +102,7 @@ async def _refigure(
         member_changes={"purchase_count": count, "last_purchase_at": last},
     )
     applied = await apply_movement(session, member.model_copy(update=totals), move, rules.ladder, now)
+    await analysis.on_refigured(session, member.id, rules.version, now)
     return applied.member
 
 

@@ -52,6 +52,7 @@ class Movement:
     # a negative one consumes the oldest. Refunds and expiry keep their lots themselves.
     expires_at: datetime | None = None
     track_lots: bool = True
+    campaign_id: str | None = None
 
 
 _POINTS_EVENTS = {
@@ -140,6 +141,7 @@ async def apply_movement(
         "store_id": move.store_id,
         "receipt_ref": move.receipt_ref,
         "lot_id": move.lot_id,
+        "campaign_id": move.campaign_id,
     }
     await ledger_repo.append(session, entry)
     if move.track_lots:

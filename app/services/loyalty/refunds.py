@@ -34,6 +34,7 @@ from app.services.loyalty.points import get_member
 from app.services.loyalty.refund_reads import refund_public
 from app.services.loyalty.rules import Rules
 from app.services.marketing import analysis
+from app.services.marketing.campaign_posting import reverse_purchase_bonuses
 
 
 async def refund_purchase(
@@ -81,6 +82,18 @@ async def refund_purchase(
     applied = await apply_movement(session, member, move, rules.ladder, now)
     last = await _not_taken_twice(session, applied, absorbed, purchase, refund_id, rules, now)
     completed = purchase.refunded_amount + r.amount == purchase.payable
+    last = await reverse_purchase_bonuses(
+        session,
+        last,
+        rules,
+        purchase_id=purchase.id,
+        purchase_points=purchase.points,
+        reversed_points=r.points,
+        completes=r.completes_purchase,
+        refund_id=refund_id,
+        api_key_id=principal.key_id,
+        now=now,
+    )
     returned = None
     if completed and purchase.redeem_entry_id is not None:
         returned = await return_redemption(

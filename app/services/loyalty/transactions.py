@@ -19,12 +19,14 @@ from app.domain.finance.points_payment import PointsPayment, pay_with_points
 from app.domain.loyalty.grading import grade
 from app.domain.loyalty.points_settings import Phase
 from app.domain.loyalty.settlement import LineInput, Settlement, settle_purchase
+from app.domain.marketing.campaign_incentives import CampaignExtra
 from app.domain.money import ZERO
 from app.models.base import new_id
 from app.models.integration.webhooks import EventType
 from app.models.loyalty.customers import CustomerRecord
 from app.models.loyalty.ledger import EntryKind
 from app.models.loyalty.purchases import (
+    CampaignExtraPublic,
     QuotePublic,
     RefundPublic,
     TransactionCreate,
@@ -44,7 +46,7 @@ from app.services.loyalty.points import check_balance, get_member
 from app.services.loyalty.refund_reads import refunds_of
 from app.services.loyalty.rules import Rules
 from app.services.loyalty.stores import require_store
-from app.services.marketing import analysis
+from app.services.marketing import analysis, campaign_posting
 from app.services.pagination import decode_cursor, decode_sync_cursor, encode_cursor, sync_cursor
 
 
@@ -90,6 +92,20 @@ def _settle(member: CustomerRecord, rules: Rules, inputs: Sequence[LineInput]) -
     return settle_purchase(inputs, rules.settings.x_for(Phase(member.phase)), held.rebate_rate)
 
 
+async def _settle_with_campaigns(
+    session: AsyncSession, member: CustomerRecord, rules: Rules, body: TransactionCreate, now: datetime
+) -> tuple[Settlement, list[CampaignExtra]]:
+    """The settlement with running campaigns' extra rebates, and what each campaign adds."""
+    occurred_at = (body.occurred_at or now).astimezone(UTC)
+    incentives = await campaign_posting.purchase_incentives(
+        session, rules.version, member.id, body.store_id, occurred_at
+    )
+    kinds = [ln.service_type for ln in body.lines]
+    return campaign_posting.settle_with_campaigns(
+        lambda lines: _settle(member, rules, lines), _line_inputs(rules, body), kinds, incentives
+    )
+
+
 def _line_rows(purchase_id: str, body: TransactionCreate, settlement: Settlement) -> list[dict[str, object]]:
     return [
         {
@@ -120,9 +136,13 @@ async def quote_purchase(
     principal.check_store(body.store_id)
     await require_store(session, body.store_id)
     member, rules = await _member(session, principal, body.customer_id, for_update=False)
-    inputs = _line_inputs(rules, body)
-    s = _settle(member, rules, inputs)
-    lifetime = member.lifetime_points + s.points
+    s, extras = await _settle_with_campaigns(session, member, rules, body, now)
+    bonus = sum((e.bonus_points for e in extras), ZERO)
+    lifetime = (
+        member.lifetime_points
+        + s.points
+        + sum((e.bonus_points for e in extras if e.counts_toward_tier), ZERO)
+    )
     rows = _line_rows("", body, s)
     payment = pay_with_points(body.redeem_points or ZERO, rules.settings.point_value, s.payable)
     if body.redeem_points:
@@ -141,12 +161,14 @@ async def quote_purchase(
         consumption_points=s.consumption_points,
         points=s.points,
         x=s.x,
-        balance=member.balance + s.points - payment.points,
+        balance=member.balance + s.points + bonus - payment.points,
         lifetime_points=lifetime,
         redeemed_points=payment.points,
         redeemed_value=payment.value,
         to_pay=payment.to_pay,
         lines=[TransactionLinePublic.model_validate(r) for r in rows],
+        campaign_bonus_points=bonus,
+        campaigns=[CampaignExtraPublic.model_validate(e, from_attributes=True) for e in extras],
     )
 
 
@@ -160,8 +182,7 @@ async def post_purchase(
     principal.check_store(body.store_id)
     await require_store(session, body.store_id)
     member, rules = await _member(session, principal, body.customer_id, for_update=True)
-    inputs = _line_inputs(rules, body)
-    s = _settle(member, rules, inputs)
+    s, extras = await _settle_with_campaigns(session, member, rules, body, now)
     payment = pay_with_points(body.redeem_points or ZERO, rules.settings.point_value, s.payable)
     if body.redeem_points:  # checked against the balance before the purchase (points.md)
         member = await expire_locked(session, member, rules.ladder, now)
@@ -193,6 +214,10 @@ async def post_purchase(
     )
     applied = await apply_movement(session, member, move, rules.ladder, now)
     redeemed = await _redeem(session, principal, body, applied, payment, rules, purchase_id, now)
+    final, given = await campaign_posting.award_purchase_bonuses(
+        session, extras, redeemed or applied, rules, purchase_id, body.store_id, body.external_id,
+        principal.key_id, now,
+    )  # fmt: skip
     purchase = {
         "id": purchase_id,
         "customer_id": member.id,
@@ -205,15 +230,15 @@ async def post_purchase(
         "x": s.x,
         "rebate_rate": s.rebate_rate,
         "tier_before": applied.tier_before,
-        "tier_after": applied.tier_after,
+        "tier_after": final.tier_after,
         "amount": s.payable + s.rebate,
         "rebate": s.rebate,
         "payable": s.payable,
         "profit_points": s.profit_points,
         "consumption_points": s.consumption_points,
         "points": s.points,
-        "balance_after": redeemed.balance if redeemed else applied.balance,
-        "lifetime_after": applied.lifetime_points,
+        "balance_after": final.balance,
+        "lifetime_after": final.lifetime_points,
         "refunded_amount": 0,
         "reversed_points": 0,
         "earn_entry_id": applied.entry_id,
@@ -228,7 +253,7 @@ async def post_purchase(
             f"receipt {body.external_id} of store {body.store_id} was already posted",
             extra={"existing_id": existing or ""},
         )
-    posted = _public(purchase, lines, [])
+    posted = _public(purchase, lines, [], given)
     await emit(session, EventType.transaction_posted, _event_data(posted), now)
     return posted
 
@@ -266,7 +291,10 @@ async def _redeem(
 
 
 def _public(
-    p: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], refunds: Sequence[RefundPublic]
+    p: Mapping[str, Any],
+    lines: Sequence[Mapping[str, Any]],
+    refunds: Sequence[RefundPublic],
+    campaigns: Sequence[CampaignExtra] = (),
 ) -> TransactionPublic:
     """The response for a purchase, from its row (or the values just inserted), lines and refunds."""
     return TransactionPublic.model_validate(
@@ -277,6 +305,8 @@ def _public(
             "to_pay": p["payable"] - p["redeemed_value"],
             "lines": lines,
             "refunds": refunds,
+            "campaign_bonus_points": sum((c.bonus_points for c in campaigns), ZERO),
+            "campaigns": [CampaignExtraPublic.model_validate(c, from_attributes=True) for c in campaigns],
         }
     )
 
@@ -287,8 +317,12 @@ async def get_transaction(
     purchase = await seen_purchase(session, principal, transaction_id)
     lines = await purchases_repo.lines_of(session, [purchase.id])
     refunds = await refunds_of(session, [purchase.id])
+    campaigns = await campaign_posting.campaigns_of(session, [purchase.id])
     return _public(
-        purchase.model_dump(), [ln.model_dump() for ln in lines[purchase.id]], refunds[purchase.id]
+        purchase.model_dump(),
+        [ln.model_dump() for ln in lines[purchase.id]],
+        refunds[purchase.id],
+        campaigns[purchase.id],
     )
 
 
@@ -323,7 +357,11 @@ async def list_transactions(
     ids = [p.id for p in page]
     lines = await purchases_repo.lines_of(session, ids) if page else {}
     refunds = await refunds_of(session, ids) if page else {}
-    items = [_public(p.model_dump(), [ln.model_dump() for ln in lines[p.id]], refunds[p.id]) for p in page]
+    campaigns = await campaign_posting.campaigns_of(session, ids)
+    items = [
+        _public(p.model_dump(), [ln.model_dump() for ln in lines[p.id]], refunds[p.id], campaigns[p.id])
+        for p in page
+    ]
     next_cursor = None
     if len(found) > limit:
         last = page[-1]

@@ -158,6 +158,12 @@ async def on_refund(session: AsyncSession, customer_id: str, version: int, now: 
     await _refresh(session, customer_id, now, version, fields)
 
 
+async def on_refigured(session: AsyncSession, customer_id: str, version: int, now: datetime) -> None:
+    """Every stored analysis field after a member's history changed wholesale (a merge or its undo)."""
+    fields = ("lifecycle_stage", "segment_value", "segment_trend", "segment_problem")
+    await _refresh(session, customer_id, now, version, fields)
+
+
 async def on_ticket(session: AsyncSession, customer_id: str, kind: str, now: datetime) -> None:
     """The problem segment after a complaint ticket opened, closed or reopened."""
     if kind == "complaint":

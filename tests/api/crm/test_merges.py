@@ -216,3 +216,20 @@ async def test_refusals(client: httpx.AsyncClient, app: FastAPI, admin: dict[str
     twice = await _merge(client, admin, one, other)  # the duplicate is gone now
     assert twice.status_code == 422
     assert (await _merge(client, admin, other, one)).status_code == 404
+
+
+async def test_the_analysis_follows_a_merge_and_its_undo(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    survivor = (await new_member(client, admin, phone="+8613800138011"))["id"]
+    duplicate = (await new_member(client, admin, phone="+8613800138012"))["id"]
+    assert (await post(client, admin, purchase(duplicate, line("parts", "800.00")))).status_code == 201
+
+    async def stage(member: str) -> str:
+        return str((await client.get(f"/v1/customers/{member}", headers=admin)).json()["lifecycle_stage"])
+
+    assert await stage(survivor) == "exploration"
+    merge = (await _merge(client, admin, survivor, duplicate)).json()
+    assert await stage(survivor) == "formation"  # the purchase it took over
+    assert (await client.post(f"/v1/merges/{merge['id']}/undo", headers=admin)).status_code == 200
+    assert await stage(survivor) == "exploration" and await stage(duplicate) == "formation"

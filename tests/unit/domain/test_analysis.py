@@ -56,7 +56,7 @@ def test_lifecycle_stage(count: int, days_ago: int | None, rule: StageRule, expe
 
 def test_the_default_rule_is_the_core_rule() -> None:
     assert DEFAULTS.stage_rule == StageRule(1, 4, 365)
-    from app.domain.loyalty.lifecycle import lifecycle_stage as core
+    from app.domain.marketing.lifecycle import lifecycle_stage as core
 
     assert core is lifecycle_stage
 
