@@ -26,7 +26,7 @@ from app.domain.errors import (
 from app.models.base import utcnow
 from app.models.integration.api_keys import Scope
 from app.models.text import CURSOR, IDEMPOTENCY_KEY
-from app.services.integration.api_keys import Principal, authenticate
+from app.services.integration.api_keys import Principal, authenticate, trusted
 from app.services.integration.idempotency import fingerprint, run_idempotent
 from app.services.integration.member_tokens import TOKEN_PREFIX, authenticate_token
 
@@ -83,6 +83,10 @@ async def get_principal(
         principal = await uow.read(lambda s: authenticate_token(s, secret, raw, utcnow()))
         request.state.key_id = principal.key_id  # for the request log (never the token itself)
         return principal
+    known = trusted(secret, raw)
+    if known is not None:  # verified by this worker a moment ago: no query
+        request.state.key_id = known.key_id
+        return known
     principal, touched = await uow.read(lambda s: authenticate(s, secret, raw, utcnow()))
     request.state.key_id = principal.key_id  # for the request log (never the key itself)
     if touched:  # keep the last use even if the handler then fails (at most once a minute per key)
@@ -126,23 +130,30 @@ def require(
     service checks which member). Any other operation does not exist for a member token.
     """
 
+    access = Access(scope, store_bound, member_token)
+
     async def check(
         request: Request, principal: Annotated[Principal, Depends(current_principal)]
     ) -> Principal:
-        if principal.customer_id is not None:
-            if not member_token:
-                raise NotFound("no such resource for a member token")
-        elif not principal.has(scope):
-            raise MissingScope(f"this API key lacks the {scope.value} scope")
-        elif not store_bound and principal.store_id is not None:
-            raise StoreNotAllowed(
-                f"this operation needs a key without a store restriction, with {scope.value}"
-            )
-        await rate_limit(request, principal.key_id, scope.value)
+        await admit(request, principal, access)
         return principal
 
-    check.access = Access(scope, store_bound, member_token)  # type: ignore[attr-defined]
+    check.access = access  # type: ignore[attr-defined]
     return check
+
+
+async def admit(request: Request, principal: Principal, access: Access) -> None:
+    """Let `principal` through `access` (else 404 / 403) and count it against its rate limit."""
+    if principal.customer_id is not None:
+        if not access.member_token:
+            raise NotFound("no such resource for a member token")
+    elif not principal.has(access.scope):
+        raise MissingScope(f"this API key lacks the {access.scope.value} scope")
+    elif not access.store_bound and principal.store_id is not None:
+        raise StoreNotAllowed(
+            f"this operation needs a key without a store restriction, with {access.scope.value}"
+        )
+    await rate_limit(request, principal.key_id, access.scope.value)
 
 
 def access_of(dependant: Dependant) -> Access | None:
