@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.dependencies.models import Dependant
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.api.ratelimit import enforce as rate_limit
 from app.db.uow import UnitOfWork
 from app.domain.errors import (
+    Busy,
     FieldProblem,
     InvalidInput,
     MissingScope,
@@ -153,7 +155,10 @@ async def admit(request: Request, principal: Principal, access: Access) -> None:
         raise StoreNotAllowed(
             f"this operation needs a key without a store restriction, with {access.scope.value}"
         )
-    await rate_limit(request, principal.key_id, access.scope.value)
+    state = request.scope.setdefault("state", {})
+    if not state.pop("admitted", False):  # a hot path's fallback to the route is counted once
+        await rate_limit(request, principal.key_id, access.scope.value)
+    state["admitted"] = True
 
 
 def access_of(dependant: Dependant) -> Access | None:
@@ -196,6 +201,25 @@ AllowDuplicate = Annotated[
 ]
 
 
+def request_fingerprint(request: Request, body: BaseModel | None) -> str:
+    """What an Idempotency-Key is bound to: the method, the URL and the body."""
+    return fingerprint(request.method, str(request.url.path) + "?" + str(request.url.query), body)
+
+
+@asynccontextmanager
+async def raw_connection(request: Request) -> AsyncIterator[Any]:
+    """A connection of the raw pool (`app.db.raw`) for a hot path; 503 when none frees up in time."""
+    pool = request.app.state.raw_pool
+    try:
+        connection = await pool.acquire(timeout=request.app.state.settings.pool_timeout)
+    except TimeoutError:
+        raise Busy("every database connection is in use; retry shortly") from None
+    try:
+        yield connection
+    finally:
+        await pool.release(connection)
+
+
 async def create_once(
     request: Request,
     uow: UnitOfWork,
@@ -206,7 +230,7 @@ async def create_once(
     secret_fields: tuple[str, ...] = (),
 ) -> JSONResponse:
     """Run a creating use case under its Idempotency-Key and answer 201 (or the replayed first answer)."""
-    request_hash = fingerprint(request.method, str(request.url.path) + "?" + str(request.url.query), body)
+    request_hash = request_fingerprint(request, body)
     outcome = await uow.run(
         lambda s: run_idempotent(
             s,

@@ -11,10 +11,13 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import DuplicateReceipt, FieldProblem, InvalidInput, NotFound
 from app.domain.finance.expiry import expiry_date
+from app.domain.finance.liability import delta, stripe_of
 from app.domain.finance.points_payment import PointsPayment, pay_with_points
 from app.domain.loyalty.grading import grade
 from app.domain.loyalty.points_settings import Phase
@@ -33,16 +36,25 @@ from app.models.loyalty.purchases import (
     TransactionPublic,
 )
 from app.repositories.crm import seen
+from app.repositories.loyalty import hot as hot_repo
 from app.repositories.loyalty import purchases as purchases_repo
 from app.repositories.sync import ChangedSince
 from app.services.finance.expiry import due_points, expire_locked
+from app.services.finance.liability import acts_on
 from app.services.integration.api_keys import Principal
-from app.services.integration.events import emit
+from app.services.integration.events import emit, subscribed_at
 from app.services.loyalty.access import seen_purchase
-from app.services.loyalty.ledger import Applied, Movement, apply_movement
+from app.services.loyalty.ledger import (
+    Applied,
+    Movement,
+    Planned,
+    apply_movement,
+    movement_events,
+    plan_movement,
+)
 from app.services.loyalty.points import check_balance, get_member
 from app.services.loyalty.refund_reads import refunds_of
-from app.services.loyalty.rules import Rules
+from app.services.loyalty.rules import Rules, cached_rules
 from app.services.loyalty.stores import require_store
 from app.services.pagination import decode_cursor, decode_sync_cursor, encode_cursor, sync_cursor
 
@@ -159,20 +171,53 @@ async def post_purchase(
     principal.check_store(body.store_id)
     await require_store(session, body.store_id)
     member, rules = await _member(session, principal, body.customer_id, for_update=True)
-    inputs = _line_inputs(rules, body)
-    s = _settle(member, rules, inputs)
-    payment = pay_with_points(body.redeem_points or ZERO, rules.settings.point_value, s.payable)
+    s, payment = _sale(member, rules, body)
     if body.redeem_points:  # checked against the balance before the purchase (points.md)
         member = await expire_locked(session, member, rules.ladder, now)
         check_balance(member, body.redeem_points, "redeem_points")
     purchase_id = new_id("txn")
+    applied: list[Applied] = []
+    held = member
+    for move in _movements(principal, body, member, rules, s, purchase_id, now):
+        applied.append(await apply_movement(session, held, move, rules.ladder, now))
+        held = applied[-1].member
+    redeemed = await _redeem(session, principal, body, applied[-1], payment, rules, purchase_id, now)
+    purchase = _purchase_row(body, member, s, payment, applied, redeemed, purchase_id, now)
+    lines = _line_rows(purchase_id, body, s)
+    if not await purchases_repo.insert_purchase(session, purchase, lines):
+        existing = await purchases_repo.find_receipt(session, body.store_id, body.external_id)
+        raise DuplicateReceipt(  # rolls back the member's totals and the ledger entry written above
+            f"receipt {body.external_id} of store {body.store_id} was already posted",
+            extra={"existing_id": existing or ""},
+        )
+    posted = _public(purchase, lines, [])
+    await emit(session, EventType.transaction_posted, _event_data(posted), now)
+    return posted
+
+
+def _sale(member: CustomerRecord, rules: Rules, body: TransactionCreate) -> tuple[Settlement, PointsPayment]:
+    """The purchase settled for the member, and what its points pay."""
+    s = _settle(member, rules, _line_inputs(rules, body))
+    return s, pay_with_points(body.redeem_points or ZERO, rules.settings.point_value, s.payable)
+
+
+def _movements(
+    principal: Principal,
+    body: TransactionCreate,
+    member: CustomerRecord,
+    rules: Rules,
+    s: Settlement,
+    purchase_id: str,
+    now: datetime,
+) -> list[Movement]:
+    """The ledger movements a purchase earns, in order: its `earn` entry first."""
     member_changes: dict[str, object] = {"purchase_count": member.purchase_count + 1}
-    occurred_at = (body.occurred_at or now).astimezone(UTC)
+    occurred_at = _occurred(body, now)
     if member.last_purchase_at is None or occurred_at > member.last_purchase_at:
         member_changes["last_purchase_at"] = occurred_at
     if member.phase == Phase.development:
         member_changes["phase"] = Phase.maintenance.value
-    move = Movement(
+    earn = Movement(
         EntryKind.earn,
         s.points,
         True,
@@ -187,46 +232,156 @@ async def post_purchase(
         receipt_ref=body.external_id,
         expires_at=expiry_date(now, rules.settings.points_expiry_months),
     )
-    applied = await apply_movement(session, member, move, rules.ladder, now)
-    redeemed = await _redeem(session, principal, body, applied, payment, rules, purchase_id, now)
-    purchase = {
+    return [earn]
+
+
+def _occurred(body: TransactionCreate, now: datetime) -> datetime:
+    return (body.occurred_at or now).astimezone(UTC)
+
+
+def _purchase_row(
+    body: TransactionCreate,
+    member: CustomerRecord,
+    s: Settlement,
+    payment: PointsPayment,
+    applied: Sequence[Applied],
+    redeemed: Applied | None,
+    purchase_id: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The purchase's row: `applied` are its earning movements (earn first), `redeemed` its payment."""
+    last = applied[-1]
+    return {
         "id": purchase_id,
         "customer_id": member.id,
         "store_id": body.store_id,
         "external_id": body.external_id,
-        "occurred_at": occurred_at,
+        "occurred_at": _occurred(body, now),
         "created_at": now,
         "updated_at": now,
         "phase": member.phase,
         "x": s.x,
         "rebate_rate": s.rebate_rate,
-        "tier_before": applied.tier_before,
-        "tier_after": applied.tier_after,
+        "tier_before": applied[0].tier_before,
+        "tier_after": last.tier_after,
         "amount": s.payable + s.rebate,
         "rebate": s.rebate,
         "payable": s.payable,
         "profit_points": s.profit_points,
         "consumption_points": s.consumption_points,
         "points": s.points,
-        "balance_after": redeemed.balance if redeemed else applied.balance,
-        "lifetime_after": applied.lifetime_points,
+        "balance_after": redeemed.balance if redeemed else last.balance,
+        "lifetime_after": last.lifetime_points,
         "refunded_amount": 0,
         "reversed_points": 0,
-        "earn_entry_id": applied.entry_id,
+        "earn_entry_id": applied[0].entry_id,
         "redeemed_points": payment.points,
         "redeemed_value": payment.value,
         "redeem_entry_id": redeemed.entry_id if redeemed else None,
     }
-    lines = _line_rows(purchase_id, body, s)
-    if not await purchases_repo.insert_purchase(session, purchase, lines):
-        existing = await purchases_repo.find_receipt(session, body.store_id, body.external_id)
-        raise DuplicateReceipt(  # rolls back the member's totals and the ledger entry written above
-            f"receipt {body.external_id} of store {body.store_id} was already posted",
-            extra={"existing_id": existing or ""},
-        )
-    posted = _public(purchase, lines, [])
-    await emit(session, EventType.transaction_posted, _event_data(posted), now)
-    return posted
+
+
+async def post_purchase_raw(
+    conn: asyncpg.Connection,
+    database: str,
+    principal: Principal,
+    body: TransactionCreate,
+    now: datetime,
+    idempotency: tuple[str, str] | None,
+) -> dict[str, Any] | None:
+    """`post_purchase` on a raw connection, for the hot path (exists only for speed), as JSON.
+
+    The same figures and rows through the same domain code, written by one statement
+    (`hot.write_posting`). None, with nothing written, when the ordinary path must post it:
+    points paid with (`redeem_points`: expiry first), rules or webhook subscriptions this
+    worker does not hold at the versions read, an Idempotency-Key already taken (its replay),
+    a liability band or tier alert to raise, or a lost lock race. `idempotency` is the key
+    and the request's fingerprint.
+    """
+    if body.redeem_points:
+        return None
+    principal.check_store(body.store_id)
+    try:
+        async with hot_repo.posting(conn) as commit:
+            locked = await hot_repo.lock_member(conn, body.customer_id, body.store_id)
+            if locked.store_active is None:
+                raise InvalidInput.at("store_id", f"no store {body.store_id}; create it with POST /v1/stores")
+            if not locked.store_active:
+                raise InvalidInput.at("store_id", f"store {body.store_id} is inactive")
+            member = locked.member
+            if member is None or (principal.rep is not None and member.sales_rep != principal.rep):
+                raise InvalidInput.at("customer_id", f"no member {body.customer_id}")
+            rules = cached_rules(database, locked.catalogue_version)
+            subscribed = subscribed_at(locked.webhook_version)
+            if rules is None or subscribed is None:
+                return None
+            s, payment = _sale(member, rules, body)
+            purchase_id = new_id("txn")
+            planned: list[Planned] = []
+            held = member
+            for move in _movements(principal, body, member, rules, s, purchase_id, now):
+                planned.append(plan_movement(held, move, rules.ladder, now))
+                held = planned[-1].applied.member
+            applied = [p.applied for p in planned]
+            purchase = _purchase_row(body, member, s, payment, applied, None, purchase_id, now)
+            lines = _line_rows(purchase_id, body, s)
+            data = _public(purchase, lines, []).model_dump(mode="json")
+            events = [
+                (event_type, event)
+                for a in applied
+                for event_type, event in movement_events(member.id, a.entry)
+            ]
+            events.append((EventType.transaction_posted, {k: v for k, v in data.items() if k != "refunds"}))
+            written = await hot_repo.write_posting(
+                conn,
+                hot_repo.Posting(
+                    customer_id=member.id,
+                    member_changes={k: v for p in planned for k, v in p.changes.items()},
+                    stripe=stripe_of(member.id),
+                    delta=delta(member.balance, held.balance),
+                    entries=[a.entry for a in applied],
+                    lots=[p.lot for p in planned if p.lot is not None],
+                    purchase=purchase,
+                    lines=lines,
+                    events=[
+                        {"id": new_id("msg"), "type": t.value, "data": d, "created_at": now}
+                        for t, d in events
+                        if t.value in subscribed
+                    ],
+                    idempotency=_record(principal, idempotency, data, now),
+                ),
+            )
+            if not written.idempotency_recorded:
+                return None  # the ordinary path replays it (or refuses another body)
+            if not written.purchase_inserted:
+                existing = await hot_repo.find_receipt(conn, body.store_id, body.external_id)
+                raise DuplicateReceipt(
+                    f"receipt {body.external_id} of store {body.store_id} was already posted",
+                    extra={"existing_id": existing or ""},
+                )
+            if acts_on(written.observed, any(a.tier_before != a.tier_after for a in applied)):
+                return None  # alerts and settlements are raised by the ordinary path
+            await commit()
+            return data
+    except hot_repo.Contention:
+        return None  # the ordinary path retries
+
+
+def _record(
+    principal: Principal, idempotency: tuple[str, str] | None, data: dict[str, Any], now: datetime
+) -> dict[str, Any] | None:
+    """The Idempotency-Key's record, complete with the response (as `run_idempotent` stores it)."""
+    if idempotency is None:
+        return None
+    key, request_hash = idempotency
+    return {
+        "api_key_id": principal.key_id,
+        "key": key,
+        "request_hash": request_hash,
+        "status_code": 201,
+        "body": orjson.dumps(data).decode(),
+        "created_at": now,
+    }
 
 
 def _event_data(posted: TransactionPublic) -> dict[str, Any]:
