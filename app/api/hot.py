@@ -29,6 +29,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.deps import Access, MemberReader, TransactionsWrite, admit, raw_connection, request_fingerprint
+from app.api.observability import HOT_PATH
 from app.domain.errors import DomainError
 from app.errors import refusal
 from app.models.base import utcnow
@@ -57,6 +58,10 @@ async def _no_endpoint(_request: Request) -> Any:  # pragma: no cover - only lab
 #: What telemetry labels these requests with (`observability.route_template`).
 TIER_ROUTE = Route(_PREFIX + "{customer_id}" + _SUFFIX, _no_endpoint, methods=["GET"])
 POST_ROUTE = Route(_POST_PATH, _no_endpoint, methods=["POST"])
+_TIER_SERVED = HOT_PATH.labels(TIER_ROUTE.path_format, "served")
+_TIER_HANDED = HOT_PATH.labels(TIER_ROUTE.path_format, "route")
+_POST_SERVED = HOT_PATH.labels(POST_ROUTE.path_format, "served")
+_POST_HANDED = HOT_PATH.labels(POST_ROUTE.path_format, "route")
 
 
 def _tier_id(scope: Scope) -> str | None:
@@ -114,6 +119,7 @@ class HotPaths:
     async def _tier(self, scope: Scope, receive: Receive, send: Send, customer_id: str) -> None:
         takes, if_none_match = _header(scope, b"if-none-match")
         if not takes or (if_none_match is not None and len(if_none_match) > _MAX_TAG_LIST):
+            _TIER_HANDED.inc()
             await self.app(scope, receive, send)
             return
         scope["route"] = TIER_ROUTE
@@ -124,12 +130,15 @@ class HotPaths:
             async with raw_connection(request) as conn:
                 status = await get_tier_status_raw(conn, request.app.state.rules_key, principal, customer_id)
         except DomainError as exc:
+            _TIER_SERVED.inc()
             await refusal(request, exc)(scope, receive, send)
             return
         if status is None:  # rules of another version than this worker holds: the route loads them
+            _TIER_HANDED.inc()
             del scope["route"]
             await self.app(scope, receive, send)
             return
+        _TIER_SERVED.inc()
         body = status.__pydantic_serializer__.to_json(status)
         tag = etag_of(body)
         if matches(if_none_match, tag):
@@ -143,11 +152,13 @@ class HotPaths:
         replay = _replaying(raw, receive)
         takes, key = _header(scope, b"idempotency-key")
         if message.get("more_body") or not takes or (key is not None and not _IDEMPOTENCY_KEY.match(key)):
+            _POST_HANDED.inc()
             await self.app(scope, replay, send)
             return
         try:
             body = TransactionCreate.model_validate(orjson.loads(raw))
         except (orjson.JSONDecodeError, ValidationError):  # the route words the refusal
+            _POST_HANDED.inc()
             await self.app(scope, replay, send)
             return
         scope["route"] = POST_ROUTE
@@ -161,12 +172,15 @@ class HotPaths:
                     conn, request.app.state.rules_key, principal, body, utcnow(), idempotency
                 )
         except DomainError as exc:
+            _POST_SERVED.inc()
             await refusal(request, exc)(scope, replay, send)
             return
         if posted is None:  # the route posts it (its rate limit is not counted twice)
+            _POST_HANDED.inc()
             del scope["route"]
             await self.app(scope, replay, send)
             return
+        _POST_SERVED.inc()
         payload = orjson.dumps(posted)
         await _send(send, 201, _json_headers(payload), payload)
 
