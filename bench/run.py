@@ -221,10 +221,17 @@ def prepare() -> tuple[str, str, dict[str, str], str]:
         "CRM_POOL_SIZE": "16",
         "CRM_SHUTDOWN_DRAIN_SECONDS": "0",
     }
-    crm = str(Path(PY).with_name("crm"))
     print("migrating and seeding the product database …", flush=True)
     psql(bench_dsn, "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    sh(crm, "migrate", env=env)
+    migrate(env)
+    psql(bench_dsn, "-v", f"members={MEMBERS}", "-v", f"history={HISTORY}", "-f", str(HERE / "seed.sql"))
+    seed_liability(bench_dsn)
+    return dsn, pg_data, env, make_key(env)
+
+
+def migrate(env: dict[str, str]) -> None:
+    """The product's schema by its migrations, with the default catalogue and demo stores."""
+    sh(str(Path(PY).with_name("crm")), "migrate", env=env)
     sh(
         PY,
         "-c",
@@ -233,9 +240,6 @@ def prepare() -> tuple[str, str, dict[str, str], str]:
         "_run(lambda s: seed_stores(s, utcnow()))",
         env=env,
     )
-    psql(bench_dsn, "-v", f"members={MEMBERS}", "-v", f"history={HISTORY}", "-f", str(HERE / "seed.sql"))
-    seed_liability(bench_dsn)
-    return dsn, pg_data, env, make_key(env)
 
 
 def make_key(env: dict[str, str]) -> str:
@@ -379,15 +383,7 @@ def sqlite_runs(connections: int, duration: int) -> dict:
     }
     crm = str(Path(PY).with_name("crm"))
     print("SQLite: migrating and seeding …", flush=True)
-    sh(crm, "migrate", env=env)
-    sh(
-        PY,
-        "-c",
-        "from app.cli import _run; from app.services.seed import seed_catalogue, seed_stores; "
-        "from app.models.base import utcnow; _run(lambda s: seed_catalogue(s, utcnow())); "
-        "_run(lambda s: seed_stores(s, utcnow()))",
-        env=env,
-    )
+    migrate(env)
     with sqlite3.connect(path) as db:
         db.executescript(SQLITE_MEMBERS.format(members=MEMBERS))
     key = make_key(env)

@@ -26,9 +26,10 @@ import orjson
 from fastapi import Request
 from pydantic import ValidationError
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.deps import Access, MemberReader, TransactionsWrite, admit, raw_connection, request_fingerprint
+from app.api.middleware import replaying
 from app.api.observability import HOT_PATH
 from app.domain.errors import DomainError
 from app.errors import refusal
@@ -83,20 +84,6 @@ def _header(scope: Scope, name: bytes) -> tuple[bool, str | None]:
     return True, found[0].decode("latin-1") if found else None
 
 
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    """`receive` that hands the route the body this layer already read."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
-
-
 class HotPaths:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -105,7 +92,7 @@ class HotPaths:
         if (
             scope["type"] != "http"
             or scope["query_string"]
-            or scope["app"].state.raw_pool is None
+            or getattr(scope["app"].state, "raw_pool", None) is None
             or "principal" not in scope["state"]
         ):
             await self.app(scope, receive, send)
@@ -116,11 +103,16 @@ class HotPaths:
         else:
             await self.app(scope, receive, send)
 
+    async def _hand(self, counter: Any, scope: Scope, receive: Receive, send: Send) -> None:
+        """Leave the request to its FastAPI route."""
+        counter.inc()
+        scope.pop("route", None)
+        await self.app(scope, receive, send)
+
     async def _tier(self, scope: Scope, receive: Receive, send: Send, customer_id: str) -> None:
         takes, if_none_match = _header(scope, b"if-none-match")
         if not takes or (if_none_match is not None and len(if_none_match) > _MAX_TAG_LIST):
-            _TIER_HANDED.inc()
-            await self.app(scope, receive, send)
+            await self._hand(_TIER_HANDED, scope, receive, send)
             return
         scope["route"] = TIER_ROUTE
         request = Request(scope, receive)
@@ -134,9 +126,7 @@ class HotPaths:
             await refusal(request, exc)(scope, receive, send)
             return
         if status is None:  # rules of another version than this worker holds: the route loads them
-            _TIER_HANDED.inc()
-            del scope["route"]
-            await self.app(scope, receive, send)
+            await self._hand(_TIER_HANDED, scope, receive, send)
             return
         _TIER_SERVED.inc()
         body = status.__pydantic_serializer__.to_json(status)
@@ -149,17 +139,15 @@ class HotPaths:
     async def _post(self, scope: Scope, receive: Receive, send: Send) -> None:
         message = await receive()  # `RequestGuard` hands the whole body over in one message
         raw: bytes = message.get("body", b"")
-        replay = _replaying(raw, receive)
+        replay = replaying(raw, receive)
         takes, key = _header(scope, b"idempotency-key")
         if message.get("more_body") or not takes or (key is not None and not _IDEMPOTENCY_KEY.match(key)):
-            _POST_HANDED.inc()
-            await self.app(scope, replay, send)
+            await self._hand(_POST_HANDED, scope, replay, send)
             return
         try:
             body = TransactionCreate.model_validate(orjson.loads(raw))
         except (orjson.JSONDecodeError, ValidationError):  # the route words the refusal
-            _POST_HANDED.inc()
-            await self.app(scope, replay, send)
+            await self._hand(_POST_HANDED, scope, replay, send)
             return
         scope["route"] = POST_ROUTE
         request = Request(scope, replay)
@@ -176,9 +164,7 @@ class HotPaths:
             await refusal(request, exc)(scope, replay, send)
             return
         if posted is None:  # the route posts it (its rate limit is not counted twice)
-            _POST_HANDED.inc()
-            del scope["route"]
-            await self.app(scope, replay, send)
+            await self._hand(_POST_HANDED, scope, replay, send)
             return
         _POST_SERVED.inc()
         payload = orjson.dumps(posted)

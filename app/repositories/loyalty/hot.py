@@ -12,11 +12,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
+from functools import cache
 from typing import Any
 
 import asyncpg
 import orjson
-from sqlalchemy import JSON, Column, Table, TypeDecorator
+from sqlalchemy import JSON, Table, TypeDecorator
 from sqlalchemy.dialects import postgresql
 
 from app.domain.finance.liability import Delta
@@ -256,9 +257,8 @@ def _overrides(kind: Any, method: str) -> bool:
     )
 
 
-def _to_db(column: Column[Any]) -> Callable[[Any], Any] | None:
-    """How a value of the column is stored (`Cents`: hundredths); None: as it is."""
-    kind: Any = column.type
+def _to_db(kind: Any) -> Callable[[Any], Any] | None:
+    """How a value of the column type is stored (`Cents`: hundredths); None: as it is."""
     if not _overrides(kind, "process_bind_param") or isinstance(kind, UTCDateTime):
         return None
 
@@ -268,9 +268,24 @@ def _to_db(column: Column[Any]) -> Callable[[Any], Any] | None:
     return convert
 
 
+def _from_db_type(kind: Any) -> Callable[[Any], Any] | None:
+    """How a stored value of the column type comes back (`Cents` as `Decimal`, JSON decoded)."""
+    if _overrides(kind, "process_result_value") and not isinstance(kind, UTCDateTime):
+        return lambda value: kind.process_result_value(value, _DIALECT)
+    if isinstance(kind, JSON):
+        return lambda value: orjson.loads(value) if isinstance(value, str) else value
+    return None
+
+
+@cache
+def _converters(table: Table, to_db: bool) -> dict[str, Callable[[Any], Any] | None]:
+    make = _to_db if to_db else _from_db_type
+    return {c.name: make(c.type) for c in table.columns}
+
+
 def _json(table: Table, rows: list[dict[str, Any]]) -> str:
     """Rows as the JSON `json_populate_recordset` reads: each value in its column's stored form."""
-    converters = {c.name: _to_db(c) for c in table.columns}
+    converters = _converters(table, True)
     out = []
     for row in rows:
         item = {}
@@ -291,15 +306,9 @@ def _default(value: Any) -> Any:
 
 def _from_db(table: Table, items: list[tuple[str, Any]]) -> dict[str, Any]:
     """A row as the ORM hands it back (`Cents` as `Decimal`, JSON decoded)."""
+    converters = _converters(table, False)
     out: dict[str, Any] = {}
     for key, value in items:
-        kind: Any = table.c[key].type
-        if value is None:
-            out[key] = None
-        elif _overrides(kind, "process_result_value") and not isinstance(kind, UTCDateTime):
-            out[key] = kind.process_result_value(value, _DIALECT)
-        elif isinstance(kind, JSON) and isinstance(value, str):
-            out[key] = orjson.loads(value)
-        else:
-            out[key] = value
+        convert = converters[key]
+        out[key] = convert(value) if convert is not None and value is not None else value
     return out
