@@ -15,8 +15,10 @@
 3. With one worker: post latency for a member with 10 vs 10,000 prior purchases (c=4).
 4. The embedded SQLite default (one worker): tier reads/s and posts/s on a file database
    seeded with the same 100,000 members.
-5. Size: reseeds `crm_bench` with 1,000,000 members and 10,000,000 ledger entries
-   (bench/seed_scale.sql, plain SQL) and compares tier-read and post p99 with the 100,000 run.
+5. Size: database `crm_bench_scale` with 1,000,000 members and 10,000,000 ledger entries
+   (bench/seed.sql + bench/seed_scale.sql, plain SQL; seeded once and kept, `--reseed-scale`
+   to seed again), and tier-read and post p99 against `crm_bench` (100,000 members), one
+   worker, the two sizes alternating (`--scale-rounds`).
 Writes bench/results/<stamp>.json and prints Markdown tables of product / limit ratios.
 Only loopback addresses are used; every load run is bounded in time.
 """
@@ -27,6 +29,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -160,6 +163,16 @@ def rss_mib(root: int) -> list[float]:
     return workers or [rss(root)]
 
 
+def wait_workers(root: int, workers: int, timeout: float = 120) -> None:
+    """With several workers, until each has loaded the app (uvicorn answers from the first)."""
+    if workers < 2:
+        return
+    deadline = time.monotonic() + timeout
+    while len([r for r in rss_mib(root) if r > 120]) < workers and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(2)
+
+
 def start_server(cmd: list[str], env: dict[str, str], health: str) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         cmd, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -272,6 +285,7 @@ def product_runs(
     url = f"http://127.0.0.1:{port}"
     out: dict = {"modes": {}, "history": {}}
     try:
+        wait_workers(server.pid, workers)
         for mode in modes:
             wrk_env = {"MODE": mode, "KEY": key, "CUSTOMERS": str(members), "HOT": "1"}
             run_wrk(url, wrk_env, connections, 3, server.pid, pg_data)  # warm-up
@@ -412,13 +426,27 @@ def sqlite_runs(connections: int, duration: int) -> dict:
     return out
 
 
-def scale_seed(dsn: str) -> None:
-    """1,000,000 members and 10,000,000 ledger entries, with SQL (not through the API)."""
-    print(
-        f"seeding {SCALE_MEMBERS:,} members and {SCALE_MEMBERS * SCALE_ENTRIES_PER_MEMBER:,} entries …",
-        flush=True,
-    )
+def scale_database(base_dsn: str, env: dict[str, str], reseed: bool) -> dict[str, str]:
+    """`crm_bench_scale`: 1,000,000 members and 10,000,000 ledger entries, seeded with SQL (not
+    through the API), kept between runs (about 8 minutes to seed here) unless `reseed`."""
+    dsn = f"{base_dsn}/crm_bench_scale"
+    scale_env = {**env, "CRM_DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://")}
+    exists = psql(f"{base_dsn}/postgres", "-tAc", "select 1 from pg_database where datname='crm_bench_scale'")
+    if exists.strip() == "1" and not reseed:
+        members = int(psql(dsn, "-tAc", "select count(*) from customer").strip() or 0)
+        entries = int(psql(dsn, "-tAc", "select count(*) from ledger_entry").strip() or 0)
+        if members >= SCALE_MEMBERS and entries >= SCALE_MEMBERS * SCALE_ENTRIES_PER_MEMBER:
+            print(
+                f"size check: reusing crm_bench_scale ({members:,} members, {entries:,} entries)", flush=True
+            )
+            return scale_env
+    if exists.strip() != "1":
+        psql(f"{base_dsn}/postgres", "-c", "create database crm_bench_scale")
+    entries = SCALE_MEMBERS * SCALE_ENTRIES_PER_MEMBER
+    print(f"seeding {SCALE_MEMBERS:,} members and {entries:,} entries …", flush=True)
     started = time.monotonic()
+    psql(dsn, "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    migrate(scale_env)
     psql(dsn, "-v", f"members={SCALE_MEMBERS}", "-v", f"history={HISTORY}", "-f", str(HERE / "seed.sql"))
     psql(
         dsn,
@@ -431,6 +459,31 @@ def scale_seed(dsn: str) -> None:
     )
     seed_liability(dsn)
     print(f"seeded in {time.monotonic() - started:.0f} s", flush=True)
+    return scale_env
+
+
+def scale_runs(
+    env: dict[str, str], scale_env: dict[str, str], connections: int, duration: int, pg_data: str, rounds: int
+) -> dict:
+    """Tier reads and posts on 100,000 vs 1,000,000 members, alternating (small first in odd
+    rounds), one worker each, so both sizes see the same machine; p99 compared by median."""
+    found: dict = {"small": [], "large": []}
+    keys = {"small": make_key(env), "large": make_key(scale_env)}
+    for i in range(rounds):
+        order = ("small", "large") if i % 2 == 0 else ("large", "small")
+        for size in order:
+            run = product_runs(
+                env if size == "small" else scale_env,
+                keys[size],
+                1,
+                ("tier", "post"),
+                connections,
+                duration,
+                pg_data,
+                MEMBERS if size == "small" else SCALE_MEMBERS,
+            )
+            found[size].append(run["modes"])
+    return found
 
 
 def main() -> int:
@@ -442,6 +495,8 @@ def main() -> int:
     ap.add_argument("--skip-limit", action="store_true")
     ap.add_argument("--skip-sqlite", action="store_true")
     ap.add_argument("--skip-scale", action="store_true")
+    ap.add_argument("--reseed-scale", action="store_true", help="seed crm_bench_scale again")
+    ap.add_argument("--scale-rounds", type=int, default=2)
     a = ap.parse_args()
     worker_counts = [int(w) for w in a.workers.split(",")]
     modes = tuple(m for m in a.modes.split(",") if m)
@@ -460,12 +515,8 @@ def main() -> int:
     if not a.skip_sqlite:
         results["sqlite"] = sqlite_runs(a.connections, a.duration)
     if not a.skip_scale:
-        bench_dsn = dsn.rsplit("/", 1)[0] + "/crm_bench"
-        scale_seed(bench_dsn)
-        key = make_key(env)
-        results["scale"] = product_runs(
-            env, key, worker_counts[0], ("tier", "post"), a.connections, a.duration, pg_data, SCALE_MEMBERS
-        )
+        scale_env = scale_database(dsn.rsplit("/", 1)[0], env, a.reseed_scale)
+        results["scale"] = scale_runs(env, scale_env, a.connections, a.duration, pg_data, a.scale_rounds)
 
     results["conditions"] = {
         "duration_s": a.duration,
@@ -516,17 +567,21 @@ def report(results: dict) -> None:
         )
     if "scale" in results:
         print(
-            "\n| path | p99 ms at 100,000 members | p99 ms at 1,000,000 / 10,000,000 entries | change | rps |"
+            "\n| path | p99 ms, 100,000 members | p99 ms, 1,000,000 members / 10,000,000 entries "
+            "| change (medians) | rps, 100,000 vs 1,000,000 |"
         )
         print("|---|---|---|---|---|")
-        for mode, big in results["scale"]["modes"].items():
-            small = first["modes"].get(mode)
-            if small:
-                change = (big["p99_ms"] / small["p99_ms"] - 1) * 100
-                print(
-                    f"| {mode} | {small['p99_ms']:.1f} | {big['p99_ms']:.1f} | {change:+.1f} % | "
-                    f"{small['rps']:,.0f} → {big['rps']:,.0f} |"
-                )
+        small, large = results["scale"]["small"], results["scale"]["large"]
+        for mode in ("tier", "post"):
+            a = [r[mode]["p99_ms"] for r in small]
+            b = [r[mode]["p99_ms"] for r in large]
+            ra = statistics.median(r[mode]["rps"] for r in small)
+            rb = statistics.median(r[mode]["rps"] for r in large)
+            change = (statistics.median(b) / statistics.median(a) - 1) * 100
+            print(
+                f"| {mode} | {' / '.join(f'{x:.1f}' for x in a)} | {' / '.join(f'{x:.1f}' for x in b)} | "
+                f"{change:+.1f} % | {ra:,.0f} vs {rb:,.0f} |"
+            )
 
 
 if __name__ == "__main__":
