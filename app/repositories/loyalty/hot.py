@@ -7,6 +7,7 @@ Money columns come back as integer hundredths and leave here as `Decimal`s, as `
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -104,7 +105,8 @@ async def posting(conn: asyncpg.Connection) -> AsyncIterator[Callable[[], Awaita
         raise
     finally:
         if not done and not conn.is_closed():
-            await conn.execute("ROLLBACK")
+            with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError):
+                await conn.execute("ROLLBACK")  # else the pool's release rolls back or drops it
 
 
 _LOCK_MEMBER = (
