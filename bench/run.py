@@ -7,11 +7,12 @@
 1. Starts the throwaway PostgreSQL of ../shared/bench-limit (durable settings), builds the
    product's schema with the migrations in database `crm_bench`, seeds 100,000 members
    (bench/seed.sql) and an API key; loads the limit harness's schema in its own database.
-2. For each worker count: runs `crm serve --workers N` and drives it with wrk
-   (bench/wrk/product.lua): GET tier, GET points, POST quote, POST purchase (random member),
-   POST purchase (one hot member); notes each worker's RSS after the run; then runs the limit
-   harness (bare ASGI + asyncpg, the same SQL work) with the same worker count through
-   ../shared/bench-limit/load.py (tier, post, post-hot).
+2. For each worker count: runs `crm serve --workers N` and, beside it, the limit harness
+   (bare ASGI + asyncpg, the same SQL work) with the same worker count; drives the product
+   with wrk (bench/wrk/product.lua): GET tier, GET points, POST quote, POST purchase (random
+   member), POST purchase (one hot member), each tier/post/post-hot window followed at once
+   by the same mode on the limit through ../shared/bench-limit/load.py (so each ratio compares
+   adjacent windows, one server loaded at a time); notes each worker's RSS after the run.
 3. With one worker: post latency for a member with 10 vs 10,000 prior purchases (c=4).
 4. The embedded SQLite default (one worker): tier reads/s and posts/s on a file database
    seeded with the same 100,000 members.
@@ -273,8 +274,10 @@ def product_runs(
     pg_data: str,
     members: int = MEMBERS,
     history: bool = False,
+    limit: subprocess.Popen[bytes] | None = None,
 ) -> dict:
-    """`crm serve --workers N` under each mode in turn; RSS per worker after the runs."""
+    """`crm serve --workers N` under each mode in turn, each followed by the same mode on the
+    `limit` harness (if given) in the next window; RSS per worker after the runs."""
     crm = str(Path(PY).with_name("crm"))
     port = 18090
     server = start_server(
@@ -283,7 +286,7 @@ def product_runs(
         f"http://127.0.0.1:{port}/healthz",
     )
     url = f"http://127.0.0.1:{port}"
-    out: dict = {"modes": {}, "history": {}}
+    out: dict = {"modes": {}, "history": {}, "limit": {}}
     try:
         wait_workers(server.pid, workers)
         for mode in modes:
@@ -295,6 +298,8 @@ def product_runs(
                 f"  p99 {r['p99_ms']:7.2f} ms  errors {r['errors']}",
                 flush=True,
             )
+            if limit is not None and mode in LIMIT_MODES:
+                out["limit"][mode] = limit_window(limit, workers, mode, connections, duration)
         out["rss_mib"] = rss_mib(server.pid)
         print(f"product w={workers} RSS per worker (MiB): {out['rss_mib']}", flush=True)
         if history:
@@ -314,10 +319,10 @@ def product_runs(
     return out
 
 
-def limit_runs(dsn: str, workers: int, connections: int, duration: int) -> dict:
-    """The limit harness with the same worker count, connections and duration."""
+def start_limit(dsn: str, workers: int) -> subprocess.Popen[bytes]:
+    """The limit harness with the same worker count, beside the product (idle while it runs)."""
     lport = 18091
-    limit = start_server(
+    return start_server(
         [
             PY,
             "-m",
@@ -342,29 +347,33 @@ def limit_runs(dsn: str, workers: int, connections: int, duration: int) -> dict:
         {"DATABASE_URL": dsn, "POOL_SIZE": "16"},
         f"http://127.0.0.1:{lport}/hello",
     )
-    found: dict = {}
-    try:
-        for mode in LIMIT_MODES:
-            out = sh(
-                PY,
-                str(LIMIT / "load.py"),
-                "--url",
-                f"http://127.0.0.1:{lport}",
-                "--mode",
-                mode,
-                "-c",
-                str(connections),
-                "-d",
-                str(duration),
-                "--server-pid",
-                str(limit.pid),
-            )
-            found[mode] = r = json.loads(out.strip().splitlines()[-1])
-            line = f"limit   w={workers} {mode:9} {r['rps']:8.1f} rps  p50 {r['p50_ms']:7.2f} ms"
-            print(f"{line}  p99 {r['p99_ms']:7.2f} ms", flush=True)
-    finally:
-        stop(limit)
-    return found
+
+
+def limit_window(
+    limit: subprocess.Popen[bytes], workers: int, mode: str, connections: int, duration: int
+) -> dict:
+    """One load.py window on the limit harness (after a 3 s warm-up, as the product gets)."""
+    runs = []
+    for seconds in (3, duration):
+        out = sh(
+            PY,
+            str(LIMIT / "load.py"),
+            "--url",
+            "http://127.0.0.1:18091",
+            "--mode",
+            mode,
+            "-c",
+            str(connections),
+            "-d",
+            str(seconds),
+            "--server-pid",
+            str(limit.pid),
+        )
+        runs.append(json.loads(out.strip().splitlines()[-1]))
+    r: dict = runs[-1]
+    line = f"limit   w={workers} {mode:9} {r['rps']:8.1f} rps  p50 {r['p50_ms']:7.2f} ms"
+    print(f"{line}  p99 {r['p99_ms']:7.2f} ms", flush=True)
+    return r
 
 
 SQLITE_MEMBERS = """
@@ -506,12 +515,22 @@ def main() -> int:
         psql(dsn, "-v", f"customers={MEMBERS}", "-f", str(LIMIT / "schema.sql"))
     results: dict = {"runs": {}, "conditions": {}}
     for workers in worker_counts:
-        run = product_runs(
-            env, key, workers, modes, a.connections, a.duration, pg_data, history=workers == worker_counts[0]
-        )
-        if not a.skip_limit:
-            run["limit"] = limit_runs(dsn, workers, a.connections, a.duration)
-        results["runs"][str(workers)] = run
+        limit = None if a.skip_limit else start_limit(dsn, workers)
+        try:
+            results["runs"][str(workers)] = product_runs(
+                env,
+                key,
+                workers,
+                modes,
+                a.connections,
+                a.duration,
+                pg_data,
+                history=workers == worker_counts[0],
+                limit=limit,
+            )
+        finally:
+            if limit is not None:
+                stop(limit)
     if not a.skip_sqlite:
         results["sqlite"] = sqlite_runs(a.connections, a.duration)
     if not a.skip_scale:
@@ -535,18 +554,30 @@ def main() -> int:
     return 0
 
 
+def _cpu_per_request(r: dict) -> float:
+    """The server's CPU per request in µs (its cores over its requests per second)."""
+    return float(r["cpu_cores"]["server"]) / max(float(r["rps"]), 1e-9) * 1e6
+
+
 def report(results: dict) -> None:
     """The Markdown tables of bench/RESULTS.md."""
-    print("\n| path | workers | product rps | limit rps | product / limit | product p50 / p99 ms | errors |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "\n| path | workers | product rps | limit rps | product / limit | product p50 / p99 ms | errors "
+        "| server CPU µs per request, product vs limit | foreign CPU, cores |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for workers, run in results["runs"].items():
         for mode, p in run["modes"].items():
             lim = run.get("limit", {}).get(mode)
             ratio = f"**{p['rps'] / lim['rps']:.2f}**" if lim else "-"
             limit_rps = f"{lim['rps']:,.0f}" if lim else "-"
+            cpu = f"{_cpu_per_request(p):,.0f}" + (f" vs {_cpu_per_request(lim):,.0f}" if lim else "")
+            other = f"{p['cpu_cores'].get('other', 0):.2f}" + (
+                f" / {lim['cpu_cores'].get('other', 0):.2f}" if lim else ""
+            )
             print(
                 f"| {mode} | {workers} | {p['rps']:,.0f} | {limit_rps} | {ratio} | "
-                f"{p['p50_ms']:.1f} / {p['p99_ms']:.1f} | {p['errors']} |"
+                f"{p['p50_ms']:.1f} / {p['p99_ms']:.1f} | {p['errors']} | {cpu} | {other} |"
             )
     for workers, run in results["runs"].items():
         print(f"\nRSS per worker after the run, {workers} worker(s): {run['rss_mib']} MiB")
