@@ -7,15 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from app.api.deps import (
-    Cursor,
-    IdempotencyKey,
-    Limit,
-    MembersRead,
-    TransactionsWrite,
-    UoW,
-    create_once,
-)
+from app.api.deps import Cursor, IdempotencyKey, Limit, MembersRead, TransactionsWrite, UoW, create_once
 from app.api.sync import UpdatedSince
 from app.errors import problems
 from app.models.base import utcnow
