@@ -18,11 +18,13 @@ from app import errors
 from app.api import docs, health, ratelimit
 from app.api.authentication import AuthenticateFirst
 from app.api.deps import access_of, check_query
+from app.api.hot import HotPaths
 from app.api.middleware import RequestGuard
 from app.api.observability import Observability
 from app.api.v1 import ROUTERS
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.migrate import head_revisions
+from app.db.raw import create_raw_pool
 from app.db.uow import Database
 from app.logs import configure_logging
 from app.settings import Settings, get_settings, resolve_secret_key, resolve_statement_key
@@ -53,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         configure_logging(json_lines=settings.log_json)
         engine = create_engine(settings)
         app.state.db = Database(create_sessionmaker(engine), settings.write_retries)
+        app.state.raw_pool = await create_raw_pool(settings)
+        app.state.rules_key = str(engine.url)
         app.state.secret_key = resolve_secret_key(settings)
         app.state.statement_key = resolve_statement_key(settings)
         app.state.engine, app.state.settings = engine, settings
@@ -71,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if worker is not None:
                 await worker
             await app.state.limiter.counter.close()
+            if app.state.raw_pool is not None:
+                await app.state.raw_pool.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -82,6 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redirect_slashes=False,  # a redirect would be built from the Host header; 404 instead
         docs_url=None,
         redoc_url=None,
+        # our telemetry is `Observability`; FastAPI's OpenTelemetry hooks, unconfigured here,
+        # still cost an environment lookup per request
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     errors.install(app)
     for router in ROUTERS:  # included one level deep: nested routers cost on every request
@@ -96,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     docs.install(app)
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(HotPaths)  # innermost: after authentication, before FastAPI's routing
     app.add_middleware(AuthenticateFirst)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     _add_operations_middleware(app, settings)  # outermost: CORS, then telemetry

@@ -86,6 +86,20 @@ def repeated_key(body: bytes) -> str | None:
     return None
 
 
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """`receive` that hands the app a body already read, whole, then what `receive` brings."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
 class RequestGuard:
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -156,16 +170,7 @@ class RequestGuard:
                 errors=[{"field": path, "message": "is given more than once"}],
             )
             return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send_with_id)
+        await self.app(scope, replaying(body, receive), send_with_id)
 
     @staticmethod
     async def _refuse(

@@ -21,6 +21,12 @@ ProcessCollector(registry=REGISTRY)
 REQUESTS = Counter(
     "crm_http_requests", "HTTP requests answered", ("method", "route", "status"), registry=REGISTRY
 )
+HOT_PATH = Counter(
+    "crm_hot_path_requests",
+    "Hot-path requests (`api/hot.py`): answered by the raw layer (`served`) or handed to the route",
+    ("route", "outcome"),
+    registry=REGISTRY,
+)
 LATENCY = Histogram(
     "crm_http_request_duration_seconds",
     "Time to answer an HTTP request",

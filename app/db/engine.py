@@ -72,6 +72,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
     if settings.pgbouncer:
         event.listen(engine.sync_engine, "set_connection_execution_options", _no_autocommit)
+        event.listen(engine.sync_engine, "set_engine_execution_options", _no_autocommit)
     return engine
 
 
@@ -82,7 +83,7 @@ _PGBOUNCER_CONNECT_ARGS: dict[str, Any] = {
 }
 
 
-def _no_autocommit(_conn: Connection, options: dict[str, Any]) -> None:
+def _no_autocommit(_conn: Any, options: dict[str, Any]) -> None:
     if options.get("isolation_level") == "AUTOCOMMIT":
         del options["isolation_level"]
 

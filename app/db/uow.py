@@ -37,10 +37,25 @@ def is_contention(exc: DBAPIError) -> bool:
 class UnitOfWork:
     """The request's session: `read` for queries, `run` for a use case that writes."""
 
-    def __init__(self, session: AsyncSession, retries: int, *, read_only: bool = False) -> None:
-        self.session = session
+    def __init__(
+        self, open_session: Callable[[], AsyncSession], retries: int, *, read_only: bool = False
+    ) -> None:
+        self._open = open_session
+        self._session: AsyncSession | None = None
         self._retries = max(1, retries)
         self._read_only = read_only
+
+    @property
+    def session(self) -> AsyncSession:
+        """Opened on first use (exists only for speed: a request served from caches or by a raw
+        hot path never builds one)."""
+        if self._session is None:
+            self._session = self._open()
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
 
     async def commit(self) -> None:
         """Make what was written so far durable (read-only sessions autocommit already)."""
@@ -71,13 +86,23 @@ class Database:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], retries: int) -> None:
         self._sessionmaker = sessionmaker
         self.retries = retries
+        bind = sessionmaker.kw.get("bind")
+        options = {k: v for k, v in sessionmaker.kw.items() if k != "bind"}
+        # Exists only for speed: a read connects on its first statement (in AUTOCOMMIT) instead
+        # of checking a connection out up front.
+        self._reader = (
+            async_sessionmaker(bind.execution_options(isolation_level="AUTOCOMMIT"), **options)
+            if bind is not None
+            else sessionmaker
+        )
 
     @asynccontextmanager
     async def unit_of_work(self, *, read_only: bool = False) -> AsyncIterator[UnitOfWork]:
-        async with self._sessionmaker() as session:
-            if read_only:
-                await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            yield UnitOfWork(session, self.retries, read_only=read_only)
+        uow = UnitOfWork(self._reader if read_only else self._sessionmaker, self.retries, read_only=read_only)
+        try:
+            yield uow
+        finally:
+            await uow.close()
 
     async def run(self, use_case: UseCase[T]) -> T:
         """A one-off write use case in its own session (CLI, jobs, tests)."""

@@ -15,7 +15,12 @@ from app.domain.errors import PreconditionFailed, PreconditionRequired
 
 def etag(model: BaseModel) -> str:
     """A strong tag: the quoted, truncated SHA-256 of the model's JSON."""
-    return '"' + hashlib.sha256(model.__pydantic_serializer__.to_json(model)).hexdigest()[:32] + '"'
+    return etag_of(model.__pydantic_serializer__.to_json(model))
+
+
+def etag_of(json: bytes) -> str:
+    """The tag of a representation already serialised (`etag` of its model)."""
+    return '"' + hashlib.sha256(json).hexdigest()[:32] + '"'
 
 
 def matches(header: str | None, current: str, *, weak: bool = True) -> bool:

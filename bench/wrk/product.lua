@@ -2,6 +2,8 @@
 --   MODE=tier      GET  /v1/customers/<random bench member>/tier
 --   MODE=post      POST /v1/transactions for a random bench member, unique external_id
 --   MODE=post-hot  POST /v1/transactions, all for member HOT
+--   MODE=points    GET  /v1/customers/<random bench member>/points
+--   MODE=quote     POST /v1/transactions/quote for a random bench member (nothing saved)
 -- KEY is an API key with members:read and transactions:write. done() prints "WRKJSON {...}".
 
 local mode = os.getenv("MODE") or "tier"
@@ -33,13 +35,15 @@ function init(args)
 end
 
 function request()
-  if mode == "tier" then
-    return wrk.format("GET", "/v1/customers/" .. member(math.random(1, customers)) .. "/tier", get_headers)
+  if mode == "tier" or mode == "points" then
+    return wrk.format("GET", "/v1/customers/" .. member(math.random(1, customers)) .. "/" .. mode, get_headers)
   end
   counter = counter + 1
   local cid = hot
-  if mode == "post" then cid = math.random(1, customers) end
-  return wrk.format("POST", "/v1/transactions", post_headers, string.format(body_fmt, member(cid), run_id, tid or 0, counter))
+  if mode ~= "post-hot" then cid = math.random(1, customers) end
+  local path = "/v1/transactions"
+  if mode == "quote" then path = "/v1/transactions/quote" end
+  return wrk.format("POST", path, post_headers, string.format(body_fmt, member(cid), run_id, tid or 0, counter))
 end
 
 function done(summary, latency, requests)

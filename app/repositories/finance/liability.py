@@ -8,6 +8,7 @@ band last acted on, the thresholds and the alert switch.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -22,24 +23,31 @@ from app.models.base import UTCDateTime
 from app.repositories import tables
 from app.repositories.dialect import insert_ignore
 
-_RECORD = text(
-    """
+#: The stripe upsert and its read-back, with placeholders for each driver's parameter style.
+RECORD_TEMPLATE = """
     INSERT INTO liability_stripe (stripe, positive_points, total_points, positive_members)
-    VALUES (:stripe, :positive_points, :total_points, :positive_members)
+    VALUES ({stripe}, {positive_points}, {total_points}, {positive_members})
     ON CONFLICT (stripe) DO UPDATE SET
         positive_points = liability_stripe.positive_points + excluded.positive_points,
         total_points = liability_stripe.total_points + excluded.total_points,
         positive_members = liability_stripe.positive_members + excluded.positive_members
     RETURNING
         positive_points + (SELECT COALESCE(SUM(o.positive_points), 0) FROM liability_stripe o
-                           WHERE o.stripe <> :stripe),
+                           WHERE o.stripe <> {stripe}),
         (SELECT state FROM liability_state WHERE id = 1),
         (SELECT point_value FROM points_settings WHERE id = 1),
         (SELECT liability_warning FROM points_settings WHERE id = 1),
         (SELECT liability_critical FROM points_settings WHERE id = 1),
         (SELECT liability_target FROM points_settings WHERE id = 1),
         (SELECT tier_change_alerts FROM finance_settings WHERE id = 1)
-    """
+"""
+_RECORD = text(
+    RECORD_TEMPLATE.format(
+        stripe=":stripe",
+        positive_points=":positive_points",
+        total_points=":total_points",
+        positive_members=":positive_members",
+    )
 )
 
 _TRANSITION = text(
@@ -69,13 +77,23 @@ class Observed:
 
 async def record(session: AsyncSession, stripe: int, delta: Delta) -> Observed:
     """Add `delta` to `stripe` and read back the liability, the state and the thresholds."""
+    positive_points, total_points, positive_members = delta_params(delta)
     params = {
         "stripe": stripe,
-        "positive_points": int(delta.positive_points.scaleb(2)),
-        "total_points": int(delta.total_points.scaleb(2)),
-        "positive_members": delta.positive_members,
+        "positive_points": positive_points,
+        "total_points": total_points,
+        "positive_members": positive_members,
     }
-    row = (await session.execute(_RECORD, params)).one()
+    return observed((await session.execute(_RECORD, params)).one())
+
+
+def delta_params(delta: Delta) -> tuple[int, int, int]:
+    """A delta as the stripe's columns hold it (hundredths; members)."""
+    return int(delta.positive_points.scaleb(2)), int(delta.total_points.scaleb(2)), delta.positive_members
+
+
+def observed(row: Sequence[Any]) -> Observed:
+    """What `RECORD_TEMPLATE` returns, as values."""
     return Observed(
         positive_points=_cents(row[0]),
         state=Band(row[1] or Band.normal),

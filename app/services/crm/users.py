@@ -19,7 +19,7 @@ from app.models.crm.users import User, UserCreate, UserPage, UserPublic, UserUpd
 from app.repositories.crm import users as repo
 from app.repositories.loyalty.customers import lock_identities
 from app.services import audit
-from app.services.integration.api_keys import Principal
+from app.services.integration.api_keys import Principal, forget_keys
 from app.services.loyalty.stores import require_store
 from app.services.pagination import decode_cursor, encode_cursor
 
@@ -101,6 +101,7 @@ async def update_user(
     if values:
         values["updated_at"] = now
         await repo.update_fields(session, user_id, values)
+        forget_keys()  # the user's keys act with its new role, store or activity
     before, after = _public(user), _public(user.model_copy(update=values))
     await audit.record(session, actor, "user", user_id, "update", _fields(before), _fields(after), now)
     return after

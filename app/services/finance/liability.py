@@ -25,6 +25,7 @@ from app.models.finance.alerts import AlertKind, CauseType, Severity
 from app.models.finance.liability import FinanceSettingsIn, FinanceSettingsPublic, LiabilityPublic
 from app.models.finance.settlements import Trigger
 from app.repositories.finance import liability as repo
+from app.repositories.finance.liability import Observed
 from app.repositories.loyalty import catalogue as catalogue_repo
 from app.services import audit
 from app.services.audit import Actor
@@ -77,6 +78,13 @@ async def _act_on(
             )
         message = f"points liability {numbers['liability']} reached the {crossed.value} threshold"
         await raise_alert(session, kind, severity, cause, numbers | extra, now=now, message=message)
+
+
+def acts_on(seen: Observed, tier_changed: bool) -> bool:
+    """Whether `on_movement`, having read `seen`, would act: a band crossed upward, or a tier
+    change with tier alerts on (the raw posting path leaves those purchases to it)."""
+    new = band(money(seen.positive_points, seen.point_value), seen.thresholds)
+    return bool(crossed_upward(seen.state, new)) or (seen.tier_change_alerts and tier_changed)
 
 
 async def on_movement(

@@ -1,8 +1,9 @@
 """Points lots: every positive movement is a lot; negative movements consume them oldest first.
 
-`apply_movement` calls `track` for every entry it writes (unless the movement opts out,
-as refunds and expiry do, which consume lots their own way), so redemptions, settlements
-and negative adjustments all consume the oldest unexpired lots without further calls.
+`apply_movement` opens a lot (`lot_row`) or consumes lots for every entry it writes (unless
+the movement opts out, as refunds and expiry do, which consume lots their own way), so
+redemptions, settlements and negative adjustments all consume the oldest unexpired lots
+without further calls.
 Invariant, checked by tests: the lots' remaining points add up to max(0, balance).
 The member's row is locked by the caller, as for every balance change.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,8 +23,7 @@ from app.repositories.finance import lots as repo
 ZERO = Decimal("0.00")
 
 
-async def add_lot(
-    session: AsyncSession,
+def lot_row(
     *,
     entry_id: str,
     customer_id: str,
@@ -32,23 +33,24 @@ async def add_lot(
     created_at: datetime,
     expires_at: datetime | None,
     purchase_id: str | None,
-) -> None:
-    """Open the lot of a positive movement (only what is not filling a negative balance)."""
-    await repo.add(
-        session,
-        {
-            "id": entry_id,
-            "customer_id": customer_id,
-            "kind": kind.value,
-            "purchase_id": purchase_id,
-            "created_at": created_at,
-            "expires_at": expires_at,
-            "points": points,
-            "remaining": new_lot_remaining(points, balance_after),
-            "expired": ZERO,
-            "expiry_absorbed": ZERO,
-        },
-    )
+) -> dict[str, Any]:
+    """The lot a positive movement opens (only what is not filling a negative balance)."""
+    return {
+        "id": entry_id,
+        "customer_id": customer_id,
+        "kind": kind.value,
+        "purchase_id": purchase_id,
+        "created_at": created_at,
+        "expires_at": expires_at,
+        "points": points,
+        "remaining": new_lot_remaining(points, balance_after),
+        "expired": ZERO,
+        "expiry_absorbed": ZERO,
+    }
+
+
+async def add(session: AsyncSession, lot: dict[str, Any]) -> None:
+    await repo.add(session, lot)
 
 
 async def consume_lots(
@@ -65,36 +67,6 @@ async def consume_lots(
     for lot_id, part in plan:
         await repo.set_values(session, lot_id, {"remaining": left[lot_id] - part})
     return plan
-
-
-async def track(
-    session: AsyncSession,
-    *,
-    entry_id: str,
-    customer_id: str,
-    kind: EntryKind,
-    points: Decimal,
-    balance_before: Decimal,
-    balance_after: Decimal,
-    now: datetime,
-    expires_at: datetime | None,
-    purchase_id: str | None,
-) -> None:
-    """Keep the lots in step with one ledger entry."""
-    if points > 0:
-        await add_lot(
-            session,
-            entry_id=entry_id,
-            customer_id=customer_id,
-            kind=kind,
-            points=points,
-            balance_after=balance_after,
-            created_at=now,
-            expires_at=expires_at,
-            purchase_id=purchase_id,
-        )
-    elif points < 0:
-        await consume_lots(session, customer_id, min(-points, max(ZERO, balance_before)), now)
 
 
 async def refund_lot(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,6 +31,12 @@ from app.services.pagination import decode_cursor, encode_cursor
 KEY_PREFIX = "lk_"
 # last_used_at is written at most this often per key, so reads stay reads.
 TOUCH_EVERY = timedelta(seconds=60)
+#: How long a worker trusts a key it verified before reading it again (exists only for speed:
+#: no query per request). A revoke, or a change of a key's user, made in another worker or
+#: process is in force everywhere within this time; the worker that made it forgets at once.
+TRUST_FOR = 0.5
+_TRUSTED_MAX = 10_000
+_trusted: dict[str, tuple[float, Principal]] = {}
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,27 @@ class Principal:
 
     def sees_store(self, store_id: str | None) -> bool:
         return self.store_id is None or self.store_id == store_id
+
+
+def trusted(secret: str, raw_key: str) -> Principal | None:
+    """The principal of a key this worker verified less than `TRUST_FOR` ago, if any."""
+    if not raw_key.startswith(KEY_PREFIX):
+        return None
+    found = _trusted.get(hash_key(secret, raw_key))
+    if found is None or found[0] < time.monotonic():
+        return None
+    return found[1]
+
+
+def _trust(key_hash: str, principal: Principal) -> None:
+    if len(_trusted) >= _TRUSTED_MAX:
+        _trusted.clear()
+    _trusted[key_hash] = (time.monotonic() + TRUST_FOR, principal)
+
+
+def forget_keys() -> None:
+    """Verify every key again on its next use: after a revoke or a change of a user."""
+    _trusted.clear()
 
 
 #: The operator at the command line: may create any key.
@@ -159,6 +187,7 @@ async def revoke_api_key(
     if key.revoked_at is None:
         key.revoked_at = now
         await session.flush()
+        forget_keys()
         await audit.record(
             session, principal, "api_key", key.id, "revoke", {"revoked_at": None}, {"revoked_at": now}, now
         )
@@ -170,11 +199,13 @@ async def authenticate(
 ) -> tuple[Principal, bool]:
     """The principal of a bearer key, and whether its last use was written now.
 
-    Revocation takes effect on the very next request: nothing here is cached.
+    The worker then trusts it for `TRUST_FOR` (see `trusted`); its last use is written at
+    most once per `TOUCH_EVERY`, on one of these lookups.
     """
     if not raw_key.startswith(KEY_PREFIX):
         raise Unauthorized("the API key is not valid")
-    key = await repo.get_by_hash(session, hash_key(secret, raw_key))
+    key_hash = hash_key(secret, raw_key)
+    key = await repo.get_by_hash(session, key_hash)
     if key is None or key.revoked_at is not None:
         raise Unauthorized("the API key is not valid or was revoked")
     principal = Principal(key.id, key.name, frozenset(key.scopes), key.store_id)
@@ -183,6 +214,7 @@ async def authenticate(
     touched = key.last_used_at is None or now - key.last_used_at > TOUCH_EVERY
     if touched:
         await repo.touch(session, key.id, now, now - TOUCH_EVERY)
+    _trust(key_hash, principal)
     return principal, touched
 
 

@@ -39,6 +39,13 @@ async def subscribed(session: AsyncSession) -> frozenset[str]:
     return types
 
 
+def subscribed_at(version: int) -> frozenset[str] | None:
+    """The subscriptions this process holds, if they are those of `version` (the raw posting
+    path reads the version with the member and lets the ordinary path reload them)."""
+    types: frozenset[str] = _cache["types"]
+    return types if _cache["version"] == version else None
+
+
 def forget(session: AsyncSession) -> None:
     """After an endpoint change in this transaction: read the subscriptions again."""
     session.info.pop(_SESSION_KEY, None)

@@ -9,6 +9,8 @@ its one member and no purchase. What a caller may not see does not exist for it 
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import NotFound, StoreNotAllowed
@@ -19,14 +21,33 @@ from app.repositories.loyalty import purchases as purchases_repo
 from app.services.integration.api_keys import Principal
 
 
-async def sees_member(session: AsyncSession, principal: Principal, member: CustomerRecord) -> bool:
+class Member(Protocol):
+    """What visibility looks at (a `CustomerRecord`, or the hot path's `HotMember`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def store_id(self) -> str | None: ...
+    @property
+    def sales_rep(self) -> str | None: ...
+
+
+def sees_without_sales(principal: Principal, member: Member) -> bool | None:
+    """Whether the caller sees the member, or None when that depends on the store's sales to it."""
     if principal.customer_id is not None:
         return member.id == principal.customer_id
     if principal.rep is not None:
         return member.sales_rep == principal.rep
     if principal.store_id is None or member.store_id == principal.store_id:
         return True
-    return await purchases_repo.sold_at(session, member.id, principal.store_id)
+    return None
+
+
+async def sees_member(session: AsyncSession, principal: Principal, member: CustomerRecord) -> bool:
+    seen = sees_without_sales(principal, member)
+    if seen is not None:
+        return seen
+    return await purchases_repo.sold_at(session, member.id, principal.store_id or "")
 
 
 async def check_sees(session: AsyncSession, principal: Principal, member: CustomerRecord) -> None:

@@ -62,13 +62,12 @@ _POINTS_EVENTS = {
 }
 
 
-async def _events(
-    session: AsyncSession, member: CustomerRecord, entry: dict[str, Any], now: datetime
-) -> None:
-    """`points.redeemed` / `points.adjusted` and `tier.changed`, in the movement's transaction."""
+def movement_events(member_id: str, entry: dict[str, Any]) -> list[tuple[EventType, dict[str, Any]]]:
+    """`points.redeemed` / `points.adjusted` and `tier.changed` of one entry, as JSON data."""
+    found: list[tuple[EventType, dict[str, Any]]] = []
     points_event = _POINTS_EVENTS.get(EntryKind(entry["kind"]))
     data = {
-        "customer_id": member.id,
+        "customer_id": member_id,
         "entry_id": entry["id"],
         "kind": entry["kind"],
         "points": f"{entry['points']:.2f}",
@@ -77,10 +76,11 @@ async def _events(
         "tier": entry["tier_after"],
     }
     if points_event is not None:
-        await emit(session, points_event, data, now)
+        found.append((points_event, data))
     if entry["tier_before"] != entry["tier_after"]:
         changed = {**data, "tier_before": entry["tier_before"], "tier_after": entry["tier_after"]}
-        await emit(session, EventType.tier_changed, changed, now)
+        found.append((EventType.tier_changed, changed))
+    return found
 
 
 @dataclass(frozen=True)
@@ -94,10 +94,20 @@ class Applied:
     member: CustomerRecord  # the member's row as written, for a further movement in the same call
 
 
-async def apply_movement(
-    session: AsyncSession, member: CustomerRecord, move: Movement, ladder: Sequence[TierRule], now: datetime
-) -> Applied:
-    """Write `move` for the locked `member`: its totals first (row already ours), then the entry."""
+@dataclass(frozen=True)
+class Planned:
+    """One movement computed for the locked member, before anything is written."""
+
+    applied: Applied
+    changes: dict[str, Any]  # the member's columns as they are after it
+    balance_before: Decimal
+    lot: dict[str, Any] | None  # the lot a positive movement opens (None: none, or kept elsewhere)
+
+
+def plan_movement(
+    member: CustomerRecord, move: Movement, ladder: Sequence[TierRule], now: datetime
+) -> Planned:
+    """What `move` writes for `member`: its totals, its entry and, if positive, its lot (pure)."""
     balance = member.balance + move.points
     lifetime = member.lifetime_points + (move.points if move.counts_toward_tier else ZERO)
     tier_after = grade(ladder, lifetime).code
@@ -112,10 +122,6 @@ async def apply_movement(
         "updated_at": now,
         **move.member_changes,
     }
-    await customers_repo.update_fields(session, member.id, changes)
-    await on_movement(
-        session, member.id, member.balance, balance, member.tier, tier_after, move.transaction_id, now
-    )
     entry_id = new_id("led")
     entry = {
         "id": entry_id,
@@ -143,20 +149,45 @@ async def apply_movement(
         "lot_id": move.lot_id,
         "campaign_id": move.campaign_id,
     }
-    await ledger_repo.append(session, entry)
-    if move.track_lots:
-        await lots.track(
-            session,
+    lot = None
+    if move.track_lots and move.points > 0:
+        lot = lots.lot_row(
             entry_id=entry_id,
             customer_id=member.id,
             kind=move.kind,
             points=move.points,
-            balance_before=member.balance,
             balance_after=balance,
-            now=now,
+            created_at=now,
             expires_at=move.expires_at,
             purchase_id=move.transaction_id,
         )
-    await _events(session, member, entry, now)
     after = member.model_copy(update=changes)
-    return Applied(entry_id, entry, balance, lifetime, member.tier, tier_after, after)
+    applied = Applied(entry_id, entry, balance, lifetime, member.tier, tier_after, after)
+    return Planned(applied, changes, member.balance, lot)
+
+
+async def apply_movement(
+    session: AsyncSession, member: CustomerRecord, move: Movement, ladder: Sequence[TierRule], now: datetime
+) -> Applied:
+    """Write `move` for the locked `member`: its totals first (row already ours), then the entry."""
+    planned = plan_movement(member, move, ladder, now)
+    applied = planned.applied
+    await customers_repo.update_fields(session, member.id, planned.changes)
+    await on_movement(
+        session,
+        member.id,
+        member.balance,
+        applied.balance,
+        member.tier,
+        applied.tier_after,
+        move.transaction_id,
+        now,
+    )
+    await ledger_repo.append(session, applied.entry)
+    if planned.lot is not None:
+        await lots.add(session, planned.lot)
+    elif move.track_lots and move.points < 0:
+        await lots.consume_lots(session, member.id, min(-move.points, max(ZERO, member.balance)), now)
+    for event_type, data in movement_events(member.id, applied.entry):
+        await emit(session, event_type, data, now)
+    return applied

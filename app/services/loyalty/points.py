@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import Busy, InsufficientBalance, InvalidInput, NotFound
@@ -30,12 +31,13 @@ from app.models.loyalty.ledger import (
 )
 from app.repositories.loyalty import catalogue as catalogue_repo
 from app.repositories.loyalty import customers as customers_repo
+from app.repositories.loyalty import hot as hot_repo
 from app.repositories.loyalty import ledger as ledger_repo
 from app.services.finance.expiry import expire_locked, next_expiry
 from app.services.integration.api_keys import Principal
-from app.services.loyalty.access import check_sees
+from app.services.loyalty.access import check_sees, sees_without_sales
 from app.services.loyalty.ledger import Applied, Movement, apply_movement
-from app.services.loyalty.rules import Rules, load_rules
+from app.services.loyalty.rules import Rules, cached_rules, load_rules
 from app.services.loyalty.stores import require_store
 from app.services.pagination import decode_number_cursor, encode_cursor
 
@@ -98,9 +100,14 @@ async def get_points(session: AsyncSession, principal: Principal, customer_id: s
 async def get_tier_status(session: AsyncSession, principal: Principal, customer_id: str) -> TierStatus:
     """The mobile app's call: tier, balance, what is left to the next tier, allowed services."""
     member, rules = await _seen(session, principal, customer_id)
+    return _tier_status(member, rules)
+
+
+def _tier_status(member: CustomerRecord | hot_repo.HotMember, rules: Rules) -> TierStatus:
+    """Built from values already validated: not validated again."""
     tier = rules.tier(member.tier)
     nxt, needed = _next(rules, member.lifetime_points)
-    return TierStatus(
+    return TierStatus.model_construct(
         customer_id=member.id,
         tier=tier.code,
         tier_name=tier.name,
@@ -109,8 +116,28 @@ async def get_tier_status(session: AsyncSession, principal: Principal, customer_
         balance=member.balance,
         next_tier=nxt,
         points_to_next_tier=needed,
-        allowed_services=tier.allowed_services,
+        allowed_services=list(tier.allowed_services),
     )
+
+
+async def get_tier_status_raw(
+    conn: asyncpg.Connection, database: str, principal: Principal, customer_id: str
+) -> TierStatus | None:
+    """`get_tier_status` on a raw connection (exists only for speed: the tier-read hot path).
+
+    None when this worker does not hold the rules of the version read: the caller then takes
+    the ordinary route, which loads them.
+    """
+    member = await hot_repo.member(conn, customer_id)
+    if member is None:
+        raise NotFound(f"no member {customer_id}")
+    seen = sees_without_sales(principal, member)
+    if seen is None:
+        seen = await hot_repo.sold_at(conn, member.id, principal.store_id or "")
+    if not seen:
+        raise NotFound(f"no member {customer_id}")
+    rules = cached_rules(database, member.catalogue_version)
+    return _tier_status(member, rules) if rules is not None else None
 
 
 async def get_ledger(

@@ -73,6 +73,12 @@ async def _read(session: AsyncSession) -> Rules:
     raise Busy("the rules kept changing while they were read; retry shortly")
 
 
+def cached_rules(database: str, version: int) -> Rules | None:
+    """The rules this worker holds for `database` (`str(engine.url)`), if they are `version`."""
+    cached = _cache.get(database)
+    return cached if cached is not None and cached.version == version else None
+
+
 async def load_rules(session: AsyncSession, version: int | None = None) -> Rules:
     """The rules at catalogue `version` (read it when the caller has not already).
 

@@ -2,23 +2,22 @@
 
 Concurrency: posting locks the member's row first (see `services.points`), then writes the
 member's totals before inserting rows that reference it, which keeps PostgreSQL from creating
-MultiXacts for the foreign-key checks on a hot member.
+MultiXacts for the foreign-key checks on a hot member. On PostgreSQL the hot path posts most
+purchases through `hot_posting` instead, from the same `purchase_rows`, and hands this module
+whatever it does not take (points paid with, a running campaign, an alert to raise, a replay).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.errors import DuplicateReceipt, FieldProblem, InvalidInput, NotFound
-from app.domain.finance.expiry import expiry_date
+from app.domain.errors import DuplicateReceipt, InvalidInput, NotFound
 from app.domain.finance.points_payment import PointsPayment, pay_with_points
 from app.domain.loyalty.grading import grade
-from app.domain.loyalty.points_settings import Phase
-from app.domain.loyalty.settlement import LineInput, Settlement, settle_purchase
+from app.domain.loyalty.settlement import Settlement
 from app.domain.marketing.campaign_incentives import CampaignExtra
 from app.domain.money import ZERO
 from app.models.base import new_id
@@ -28,7 +27,6 @@ from app.models.loyalty.ledger import EntryKind
 from app.models.loyalty.purchases import (
     CampaignExtraPublic,
     QuotePublic,
-    RefundPublic,
     TransactionCreate,
     TransactionLinePublic,
     TransactionPage,
@@ -41,8 +39,21 @@ from app.services.finance.expiry import due_points, expire_locked
 from app.services.integration.api_keys import Principal
 from app.services.integration.events import emit
 from app.services.loyalty.access import seen_purchase
-from app.services.loyalty.ledger import Applied, Movement, apply_movement
+from app.services.loyalty.ledger import (
+    Applied,
+    Movement,
+    apply_movement,
+)
 from app.services.loyalty.points import check_balance, get_member
+from app.services.loyalty.purchase_rows import (
+    line_inputs,
+    line_rows,
+    member_changes,
+    movements,
+    public,
+    purchase_row,
+    settle,
+)
 from app.services.loyalty.refund_reads import refunds_of
 from app.services.loyalty.rules import Rules
 from app.services.loyalty.stores import require_store
@@ -66,32 +77,6 @@ async def _member(
     return member, rules
 
 
-def _line_inputs(rules: Rules, body: TransactionCreate) -> list[LineInput]:
-    """Lines for the domain: each with its service type's weight, and its average margin if none given."""
-    types = rules.service_types
-    problems = [
-        FieldProblem(f"lines[{i}].service_type", f"unknown service type {ln.service_type!r}")
-        if ln.service_type not in types
-        else FieldProblem(f"lines[{i}].service_type", f"service type {ln.service_type!r} is retired")
-        for i, ln in enumerate(body.lines)
-        if ln.service_type not in types or not types[ln.service_type].active
-    ]
-    if problems:
-        raise InvalidInput("unknown or retired service type", errors=problems)
-    inputs = []
-    for ln in body.lines:
-        kind = types[ln.service_type]
-        margin = ln.margin if ln.margin is not None or ln.cost is not None else kind.average_margin
-        inputs.append(LineInput(amount=ln.amount, margin=margin, cost=ln.cost, weight=kind.points_weight))
-    return inputs
-
-
-def _settle(member: CustomerRecord, rules: Rules, inputs: Sequence[LineInput]) -> Settlement:
-    """Settle at the rebate of the tier held before the purchase, with the X of the member's phase."""
-    held = grade(rules.ladder, member.lifetime_points)
-    return settle_purchase(inputs, rules.settings.x_for(Phase(member.phase)), held.rebate_rate)
-
-
 async def _settle_with_campaigns(
     session: AsyncSession, member: CustomerRecord, rules: Rules, body: TransactionCreate, now: datetime
 ) -> tuple[Settlement, list[CampaignExtra]]:
@@ -102,31 +87,8 @@ async def _settle_with_campaigns(
     )
     kinds = [ln.service_type for ln in body.lines]
     return campaign_posting.settle_with_campaigns(
-        lambda lines: _settle(member, rules, lines), _line_inputs(rules, body), kinds, incentives
+        lambda lines: settle(member, rules, lines), line_inputs(rules, body), kinds, incentives
     )
-
-
-def _line_rows(purchase_id: str, body: TransactionCreate, settlement: Settlement) -> list[dict[str, object]]:
-    return [
-        {
-            "purchase_id": purchase_id,
-            "line_no": no,
-            "service_type": ln.service_type,
-            "description": ln.description,
-            "amount": r.amount,
-            "margin": r.margin,
-            "weight": r.weight,
-            "list_profit": r.list_profit,
-            "rebate": r.rebate,
-            "paid": r.paid,
-            "profit_points": r.profit_points,
-            "consumption_points": r.consumption_points,
-            "refunded_amount": 0,
-            "reversed_profit_points": 0,
-            "reversed_consumption_points": 0,
-        }
-        for no, (ln, r) in enumerate(zip(body.lines, settlement.lines, strict=True), start=1)
-    ]
 
 
 async def quote_purchase(
@@ -143,7 +105,7 @@ async def quote_purchase(
         + s.points
         + sum((e.bonus_points for e in extras if e.counts_toward_tier), ZERO)
     )
-    rows = _line_rows("", body, s)
+    rows = line_rows("", body, s)
     payment = pay_with_points(body.redeem_points or ZERO, rules.settings.point_value, s.payable)
     if body.redeem_points:
         usable = member.model_copy(
@@ -188,72 +150,27 @@ async def post_purchase(
         member = await expire_locked(session, member, rules.ladder, now)
         check_balance(member, body.redeem_points, "redeem_points")
     purchase_id = new_id("txn")
-    member_changes: dict[str, object] = {"purchase_count": member.purchase_count + 1}
-    occurred_at = (body.occurred_at or now).astimezone(UTC)
-    if member.last_purchase_at is None or occurred_at > member.last_purchase_at:
-        member_changes["last_purchase_at"] = occurred_at
-    if member.phase == Phase.development:
-        member_changes["phase"] = Phase.maintenance.value
-    member_changes |= await analysis.on_purchase(
-        session, member, rules.version, member_changes, s.profit_points, now
-    )
-    move = Movement(
-        EntryKind.earn,
-        s.points,
-        True,
-        s.profit_points,
-        s.consumption_points,
-        x=s.x,
-        rebate=s.rebate,
-        transaction_id=purchase_id,
-        api_key_id=principal.key_id,
-        member_changes=member_changes,
-        store_id=body.store_id,
-        receipt_ref=body.external_id,
-        expires_at=expiry_date(now, rules.settings.points_expiry_months),
-    )
-    applied = await apply_movement(session, member, move, rules.ladder, now)
-    redeemed = await _redeem(session, principal, body, applied, payment, rules, purchase_id, now)
+    changes = member_changes(body, member, now)
+    changes |= await analysis.on_purchase(session, member, rules.version, changes, s.profit_points, now)
+    applied: list[Applied] = []
+    held = member
+    for move in movements(principal, body, rules, s, purchase_id, changes, now):
+        applied.append(await apply_movement(session, held, move, rules.ladder, now))
+        held = applied[-1].member
+    redeemed = await _redeem(session, principal, body, applied[-1], payment, rules, purchase_id, now)
     final, given = await campaign_posting.award_purchase_bonuses(
-        session, extras, redeemed or applied, rules, purchase_id, body.store_id, body.external_id,
+        session, extras, redeemed or applied[-1], rules, purchase_id, body.store_id, body.external_id,
         principal.key_id, now,
     )  # fmt: skip
-    purchase = {
-        "id": purchase_id,
-        "customer_id": member.id,
-        "store_id": body.store_id,
-        "external_id": body.external_id,
-        "occurred_at": occurred_at,
-        "created_at": now,
-        "updated_at": now,
-        "phase": member.phase,
-        "x": s.x,
-        "rebate_rate": s.rebate_rate,
-        "tier_before": applied.tier_before,
-        "tier_after": final.tier_after,
-        "amount": s.payable + s.rebate,
-        "rebate": s.rebate,
-        "payable": s.payable,
-        "profit_points": s.profit_points,
-        "consumption_points": s.consumption_points,
-        "points": s.points,
-        "balance_after": final.balance,
-        "lifetime_after": final.lifetime_points,
-        "refunded_amount": 0,
-        "reversed_points": 0,
-        "earn_entry_id": applied.entry_id,
-        "redeemed_points": payment.points,
-        "redeemed_value": payment.value,
-        "redeem_entry_id": redeemed.entry_id if redeemed else None,
-    }
-    lines = _line_rows(purchase_id, body, s)
+    purchase = purchase_row(body, member, s, payment, applied[0], final, redeemed, purchase_id, now)
+    lines = line_rows(purchase_id, body, s)
     if not await purchases_repo.insert_purchase(session, purchase, lines):
         existing = await purchases_repo.find_receipt(session, body.store_id, body.external_id)
         raise DuplicateReceipt(  # rolls back the member's totals and the ledger entry written above
             f"receipt {body.external_id} of store {body.store_id} was already posted",
             extra={"existing_id": existing or ""},
         )
-    posted = _public(purchase, lines, [], given)
+    posted = public(purchase, lines, [], given)
     await emit(session, EventType.transaction_posted, _event_data(posted), now)
     return posted
 
@@ -290,27 +207,6 @@ async def _redeem(
     return await apply_movement(session, earned.member, move, rules.ladder, now)
 
 
-def _public(
-    p: Mapping[str, Any],
-    lines: Sequence[Mapping[str, Any]],
-    refunds: Sequence[RefundPublic],
-    campaigns: Sequence[CampaignExtra] = (),
-) -> TransactionPublic:
-    """The response for a purchase, from its row (or the values just inserted), lines and refunds."""
-    return TransactionPublic.model_validate(
-        {
-            **p,
-            "balance": p["balance_after"],
-            "lifetime_points": p["lifetime_after"],
-            "to_pay": p["payable"] - p["redeemed_value"],
-            "lines": lines,
-            "refunds": refunds,
-            "campaign_bonus_points": sum((c.bonus_points for c in campaigns), ZERO),
-            "campaigns": [CampaignExtraPublic.model_validate(c, from_attributes=True) for c in campaigns],
-        }
-    )
-
-
 async def get_transaction(
     session: AsyncSession, principal: Principal, transaction_id: str
 ) -> TransactionPublic:
@@ -318,7 +214,7 @@ async def get_transaction(
     lines = await purchases_repo.lines_of(session, [purchase.id])
     refunds = await refunds_of(session, [purchase.id])
     campaigns = await campaign_posting.campaigns_of(session, [purchase.id])
-    return _public(
+    return public(
         purchase.model_dump(),
         [ln.model_dump() for ln in lines[purchase.id]],
         refunds[purchase.id],
@@ -359,7 +255,7 @@ async def list_transactions(
     refunds = await refunds_of(session, ids) if page else {}
     campaigns = await campaign_posting.campaigns_of(session, ids)
     items = [
-        _public(p.model_dump(), [ln.model_dump() for ln in lines[p.id]], refunds[p.id], campaigns[p.id])
+        public(p.model_dump(), [ln.model_dump() for ln in lines[p.id]], refunds[p.id], campaigns[p.id])
         for p in page
     ]
     next_cursor = None

@@ -100,6 +100,25 @@ async def _raise_at_risk(
     return raised is not None
 
 
+def cached(database: str, version: int) -> Analysis | None:
+    """The analysis this worker holds for `database` (`str(engine.url)`), if it is at `version`."""
+    found = _cache.get(database)
+    return found if found is not None and found.version == version else None
+
+
+def after_purchase(
+    member: CustomerRecord, a: Analysis, changes: Mapping[str, Any], profit_points: Decimal, now: datetime
+) -> tuple[dict[str, Any], bool]:
+    """The stage and value segment after a purchase, and whether the member just became at risk."""
+    count = changes.get("purchase_count", member.purchase_count)
+    last = changes.get("last_purchase_at", member.last_purchase_at)
+    stage = lifecycle_stage(count, last, now, a.settings.stage_rule)
+    profit = member.lifetime_profit_points + profit_points
+    value = is_value(profit, a.value_cutoff, member.status == Status.active and count > 0)
+    at_risk = _at_risk(stage, value) and not _at_risk(member.lifecycle_stage, member.segment_value)
+    return {"lifecycle_stage": stage.value, "segment_value": value}, at_risk
+
+
 async def on_purchase(
     session: AsyncSession,
     member: CustomerRecord,
@@ -109,15 +128,11 @@ async def on_purchase(
     now: datetime,
 ) -> dict[str, Any]:
     """The stage and value segment after a purchase, to write with the member's `changes`."""
-    a = await current(session, version)
-    count = changes.get("purchase_count", member.purchase_count)
-    last = changes.get("last_purchase_at", member.last_purchase_at)
-    stage = lifecycle_stage(count, last, now, a.settings.stage_rule)
-    profit = member.lifetime_profit_points + profit_points
-    value = is_value(profit, a.value_cutoff, member.status == Status.active and count > 0)
-    if _at_risk(stage, value) and not _at_risk(member.lifecycle_stage, member.segment_value):
-        await _raise_at_risk(session, member.id, last, profit, now)  # a purchase dated long ago
-    return {"lifecycle_stage": stage.value, "segment_value": value}
+    found, at_risk = after_purchase(member, await current(session, version), changes, profit_points, now)
+    if at_risk:  # a purchase dated long ago
+        last = changes.get("last_purchase_at", member.last_purchase_at)
+        await _raise_at_risk(session, member.id, last, member.lifetime_profit_points + profit_points, now)
+    return found
 
 
 def _analysed(f: Figures, a: Analysis, now: datetime) -> dict[str, Any]:

@@ -49,18 +49,31 @@ async def _running(session: AsyncSession, version: int) -> tuple[Campaign, ...]:
     return found
 
 
-async def purchase_incentives(
-    session: AsyncSession, version: int, customer_id: str, store_id: str, occurred_at: datetime
-) -> list[Incentive]:
-    """The terms of the running campaigns that target the member for a purchase at that store and time."""
-    fitting = [
+def _fitting(campaigns: Sequence[Campaign], store_id: str, occurred_at: datetime) -> list[Campaign]:
+    return [
         c
-        for c in await _running(session, version)
+        for c in campaigns
         if c.starts_at is not None
         and c.ends_at is not None
         and c.starts_at <= occurred_at <= c.ends_at
         and c.store_id in (None, store_id)
     ]
+
+
+def may_apply(database: str, version: int, store_id: str, occurred_at: datetime) -> bool | None:
+    """Whether a running campaign could apply to a purchase (None: this worker does not hold
+    the campaigns at `version`); for the hot path, which leaves such purchases to the route."""
+    cached = _cache.get(database)
+    if cached is None or cached[0] != version:
+        return None
+    return bool(_fitting(cached[1], store_id, occurred_at))
+
+
+async def purchase_incentives(
+    session: AsyncSession, version: int, customer_id: str, store_id: str, occurred_at: datetime
+) -> list[Incentive]:
+    """The terms of the running campaigns that target the member for a purchase at that store and time."""
+    fitting = _fitting(await _running(session, version), store_id, occurred_at)
     if not fitting:
         return []
     targeted = await repo.targeting(session, customer_id, [c.id for c in fitting])
