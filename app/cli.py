@@ -77,6 +77,8 @@ def cmd_seed(_args: argparse.Namespace) -> None:
         return installed, stores, members, key
 
     installed, stores, members, key = _run(run)
+    if members:
+        _analyse(utcnow(), None, 500)
     print(
         f"catalogue: {'installed' if installed else 'already present'}; "
         f"demo stores added: {stores}; demo members added: {members}"
@@ -180,22 +182,27 @@ def cmd_alerts_run(args: argparse.Namespace) -> None:
     print(f"time-based rules evaluated as of {now.isoformat()}")
 
 
-def cmd_analyse(args: argparse.Namespace) -> None:
-    """Recompute every member's stage, segments and RFM scores (docs/analysis.md), in batches."""
-    from app.cli_csv import ProgressBar
+def _analyse(now: datetime, progress: Callable[[int, int], None] | None, batch: int) -> AnalysisRun:
     from app.services.marketing import analysis
-
-    now = _moment(args.now)
 
     async def main() -> AnalysisRun:
         engine = create_engine(get_settings())
         database = Database(create_sessionmaker(engine), retries=3)
         try:
-            return await analysis.analyse(database.run, now, ProgressBar("analyse"), args.batch)
+            return await analysis.analyse(database.run, now, progress, batch)
         finally:
             await engine.dispose()
 
-    done = asyncio.run(main())
+    return asyncio.run(main())
+
+
+def cmd_analyse(args: argparse.Namespace) -> None:
+    """Recompute every member's stage, segments and RFM scores (docs/analysis.md), in batches."""
+    from app.cli_csv import ProgressBar
+
+    now = _moment(args.now)
+
+    done = _analyse(now, ProgressBar("analyse"), args.batch)
     cutoff = f"{done.value_cutoff:.2f}" if done.value_cutoff is not None else "-"
     print(
         f"analysed {done.members} members as of {now.isoformat()}: {done.changed} changed; "

@@ -62,6 +62,18 @@ class Problem(BaseModel):
     request_id: str | None = None
     errors: list[FieldError] | None = None
     existing_id: str | None = Field(default=None, description="The conflicting resource, on a duplicate.")
+    field: str | None = Field(
+        default=None,
+        description="`duplicate_member`: the field that collides (phone, email or external_ref).",
+    )
+    merged_into: str | None = Field(
+        default=None, description="`member_merged`: the member it was merged into."
+    )
+    balance: str | None = Field(default=None, description="`insufficient_balance`: the balance, in points.")
+    alert_status: str | None = Field(default=None, description="`alert_state`: where the alert is.")
+    voucher_status: str | None = Field(default=None, description="`voucher_not_issued`: used or voided.")
+    tier: str | None = Field(default=None, description="`service_not_allowed`: the member's tier.")
+    service_type: str | None = Field(default=None, description="`service_not_allowed`: the service refused.")
 
 
 def problem_body(status: int, code: str, title: str, detail: str, request_id: str | None) -> dict[str, Any]:

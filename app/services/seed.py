@@ -1,4 +1,5 @@
-"""Initial data set-up (302): a car dealer's catalogue, tiers, settings and demo members.
+"""Initial data set-up (302): a car dealer's catalogue, tiers, settings and demo members
+(`crm seed` then runs the member analysis, so their stages and segments are filled in).
 
 Idempotent: the catalogue is installed only into an empty catalogue, demo stores only when
 missing, demo members only into an empty member list, so running it twice changes nothing.
@@ -11,6 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain.crm.consents import Channel
 from app.models.loyalty.catalogue import ServiceTypeCreate, TierIn, TierTableIn
 from app.models.loyalty.customers import CustomerCreate, Kind
 from app.models.loyalty.purchases import TransactionCreate, TransactionLineIn
@@ -18,6 +20,7 @@ from app.repositories.loyalty import catalogue as catalogue_repo
 from app.repositories.loyalty import customers as customers_repo
 from app.repositories.loyalty import stores as stores_repo
 from app.repositories.loyalty.customers import SearchFilters
+from app.services.crm.consents import record_decisions
 from app.services.integration.api_keys import Principal
 from app.services.loyalty.catalogue import create_service_type, replace_tier_table
 from app.services.loyalty.customers import create_customer
@@ -56,14 +59,22 @@ DEMO_MEMBERS = [
     ("张三", Kind.person, "+8613800138000", "zhang.san@example.com", "DMS-100001"),
     ("Li Wei", Kind.person, "+8613900139000", "li.wei@example.com", "DMS-100002"),
     ("深圳顺达物流有限公司", Kind.company, "+8675588880000", "fleet@shunda.example.com", "DMS-200001"),
+    # Two members whose last purchase is over a year old (decline): the first is the top
+    # customer by profit (a value customer: the README's marketing walk-through selects it).
+    ("广州宏达汽车租赁有限公司", Kind.company, "+862088880000", "fleet@hongda.example.com", "DMS-200002"),
+    ("王芳", Kind.person, "+8613700137001", "wang.fang@example.com", "DMS-100003"),
 ]
-DEMO_PURCHASES: list[tuple[int, list[tuple[str, str, str | None]]]] = [
-    # member index, lines (service type, amount, margin or None for the type's average)
-    (0, [("new_car", "186000.00", None), ("accessories", "6800.00", None)]),
-    (0, [("maintenance", "1000.00", "0.35"), ("parts", "2000.00", "0.25")]),
-    (1, [("repair", "4200.00", None), ("parts", "1800.00", None)]),
-    (2, [("maintenance", "12000.00", None), ("insurance", "30000.00", None)]),
+DEMO_PURCHASES: list[tuple[int, int, list[tuple[str, str, str | None]]]] = [
+    # member index, days ago, lines (service type, amount, margin or None for the type's average)
+    (0, 90, [("new_car", "186000.00", None), ("accessories", "6800.00", None)]),
+    (0, 60, [("maintenance", "1000.00", "0.35"), ("parts", "2000.00", "0.25")]),
+    (1, 30, [("repair", "4200.00", None), ("parts", "1800.00", None)]),
+    (2, 0, [("maintenance", "12000.00", None), ("insurance", "30000.00", None)]),
+    (3, 420, [("new_car", "540000.00", None), ("insurance", "36000.00", None)]),
+    (4, 400, [("maintenance", "800.00", None)]),
 ]
+#: Members (by index) who agreed to marketing by SMS at the counter.
+DEMO_SMS_CONSENT = (0, 3)
 SEED_PRINCIPAL = Principal(key_id="seed", name="crm seed", scopes=frozenset({"admin"}), store_id=None)
 
 
@@ -111,16 +122,18 @@ async def seed_demo(session: AsyncSession, now: datetime) -> int:
         ids.append(
             (await create_customer(session, SEED_PRINCIPAL, member_body, allow_duplicate=False, now=now)).id
         )
-    for n, (member, lines) in enumerate(DEMO_PURCHASES, start=1):
+    for n, (member, days_ago, lines) in enumerate(DEMO_PURCHASES, start=1):
         body = TransactionCreate(
             customer_id=ids[member],
             store_id="dealer-01",
             external_id=f"DEMO-{n:04d}",
-            occurred_at=now - timedelta(days=30 * (len(DEMO_PURCHASES) - n)),
+            occurred_at=now - timedelta(days=days_ago),
             lines=[
                 TransactionLineIn(service_type=st, amount=D(a), margin=D(m) if m else None)
                 for st, a, m in lines
             ],
         )
         await post_purchase(session, SEED_PRINCIPAL, body, now)
+    for member in DEMO_SMS_CONSENT:
+        await record_decisions(session, SEED_PRINCIPAL, ids[member], {Channel.sms: True}, "demo", now)
     return len(ids)

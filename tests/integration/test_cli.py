@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -42,12 +43,17 @@ def test_cli_key_works_with_the_server_and_can_be_revoked(server: str, migrated:
 def test_embedded_default_seeds_once_and_keeps_its_secret(tmp_path: Path) -> None:
     env = {"CRM_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'crm.db'}", "CRM_SECRET_KEY": ""}
     first = crm("seed", env=env)
-    assert "demo members added: 3" in first and first.strip().splitlines()[-1].startswith("lk_")
+    assert "demo members added: 5" in first and first.strip().splitlines()[-1].startswith("lk_")
     second = crm("seed", env=env)
     assert "already present" in second and "demo members added: 0" in second
     assert (tmp_path / "crm.db.secret").stat().st_mode & 0o077 == 0
     key = crm("api-keys", "create", "--name", "x", "--scopes", "admin", env=env).strip().splitlines()[-1]
     assert key.startswith("lk_")
+    with sqlite3.connect(tmp_path / "crm.db") as db:  # the seed ran the analysis: the README's walk-through
+        rows = db.execute(
+            "SELECT name FROM customer WHERE lifecycle_stage = 'decline' AND segment_value"
+        ).fetchall()
+    assert [r[0] for r in rows] == ["广州宏达汽车租赁有限公司"]
 
 
 def test_cli_keys_name_a_known_store_and_valid_scopes(tmp_path: Path) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
+from app.repositories.crm.consents import consenting
 from app.services.finance.verify import verify
 from tests.conftest import make_key
 from tests.helpers import ledger_matches_totals, line, new_member, purchase
@@ -141,3 +143,40 @@ async def test_two_members_merged_into_each_other_at_once(
     responses = await _race(server, admin, calls)
     assert sorted(r.status_code for r in responses) in ([201, 404], [201, 422]), [r.text for r in responses]
     assert (await app.state.db.run(verify)).drift == []
+
+
+async def test_racing_consent_decisions_are_recorded_one_after_another(
+    server: str, app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    admin = await make_key(app)
+    member = (await new_member(client, admin))["id"]
+    url = f"/v1/customers/{member}/consents"
+    limits = httpx.Limits(max_connections=8)
+    async with httpx.AsyncClient(base_url=server, headers=admin, timeout=60, limits=limits) as c:
+        sent = await asyncio.gather(
+            *(c.patch(url, json={"sms": i % 2 == 0, "source": f"s{i}"}) for i in range(8))
+        )
+    assert [r.status_code for r in sent] == [200] * 8, [r.text for r in sent]
+    in_force = (await client.get(url, headers=admin)).json()["sms"]
+    history = (await client.get(f"/v1/customers/{member}/history", headers=admin)).json()["items"]
+    changes = [ch for e in reversed(history) for ch in e["changes"] if ch["field"] == "consent.sms"]
+    assert changes and changes[0]["old"] is None
+    assert all(later["old"] == earlier["new"] for earlier, later in itertools.pairwise(changes))
+    assert in_force["granted"] is changes[-1]["new"]  # the last recorded is the one in force
+
+
+async def test_erasure_racing_consent_grants_leaves_nothing_granted(
+    server: str, app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    admin = await make_key(app)
+    member = (await new_member(client, admin))["id"]
+    url = f"/v1/customers/{member}/consents"
+    limits = httpx.Limits(max_connections=5)
+    async with httpx.AsyncClient(base_url=server, headers=admin, timeout=60, limits=limits) as c:
+        grants = [c.patch(url, json={"sms": True, "email": True, "source": f"s{i}"}) for i in range(4)]
+        done = await asyncio.gather(*grants, c.post(f"/v1/customers/{member}/erasure"))
+    assert {r.status_code for r in done[:4]} <= {200, 404} and done[4].status_code == 200, [
+        r.text for r in done
+    ]
+    found = await app.state.db.run(lambda s: s.execute(consenting()))
+    assert member not in {row[0] for row in found}

@@ -226,6 +226,9 @@ class CustomerPublic(CustomerBase):
     merged_into: str | None = Field(
         default=None, description="A deleted duplicate: the member it was merged into (sync lists only)."
     )
+    erased_at: datetime | None = Field(
+        default=None, description="When its personal data was erased on request (sync lists only)."
+    )
 
 
 class CustomerPage(SQLModel):

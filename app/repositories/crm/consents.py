@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, insert, select
+from sqlalchemy import ColumnElement, Select, and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.crm.consents import Channel
@@ -15,12 +15,13 @@ e = tables.consent_event
 
 
 def _in_force(event: Any) -> ColumnElement[bool]:
-    """`event` is its member's latest decision on its channel (ids sort by time)."""
+    """`event` is its member's latest decision on its channel (by `at`, which the service keeps
+    growing per member; then by id)."""
     newer = tables.consent_event.alias("newer")
     later = select(newer.c.id).where(
         newer.c.customer_id == event.c.customer_id,
         newer.c.channel == event.c.channel,
-        newer.c.id > event.c.id,
+        or_(newer.c.at > event.c.at, and_(newer.c.at == event.c.at, newer.c.id > event.c.id)),
     )
     return ~later.exists()
 

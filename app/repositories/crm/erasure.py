@@ -17,8 +17,8 @@ from app.repositories import tables
 
 
 async def scrub_crm(session: AsyncSession, customer_id: str) -> dict[str, int]:
-    """Contacts, vehicles, readings, activities, tickets and maintenance notes of the member;
-    returns how many rows of each were scrubbed."""
+    """Contacts, vehicles, readings, activities, tickets, maintenance notes, purchase line
+    descriptions and ledger reasons of the member; returns how many rows of each were scrubbed."""
     counts: dict[str, int] = {}
     k, v, r = tables.contact, tables.vehicle, tables.mileage_reading
     a, t, mr = tables.activity, tables.ticket, tables.maintenance_record
@@ -35,6 +35,15 @@ async def scrub_crm(session: AsyncSession, customer_id: str) -> dict[str, int]:
     ticket_values = {"subject": PLACEHOLDER, "description": None, "resolution": None}
     counts["tickets"] = await _update(session, t, t.c.customer_id == customer_id, ticket_values)
     await _update(session, mr, mr.c.customer_id == customer_id, {"notes": None})
+    pl, p, le = tables.purchase_line, tables.purchase, tables.ledger_entry
+    theirs = select(p.c.id).where(p.c.customer_id == customer_id).scalar_subquery()
+    counts["purchase_lines"] = await _update(
+        session, pl, (pl.c.purchase_id.in_(theirs)) & pl.c.description.is_not(None), {"description": None}
+    )
+    # Reasons are free text (an adjustment's may name the person); figures and kinds stay.
+    counts["ledger_reasons"] = await _update(
+        session, le, (le.c.customer_id == customer_id) & le.c.reason.is_not(None), {"reason": PLACEHOLDER}
+    )
     return counts
 
 

@@ -26,12 +26,20 @@ class Group:
 
 
 async def group(
-    session: AsyncSession, campaign_id: str, holdout: bool, start: datetime, end: datetime
+    session: AsyncSession,
+    campaign_id: str,
+    holdout: bool,
+    start: datetime,
+    end: datetime,
+    store_id: str | None = None,
 ) -> Group:
-    """Targeted (or holdout) members and their purchases in [start, end], net of refunds."""
+    """Targeted (or holdout) members and their purchases in [start, end], net of refunds; a
+    store's campaign counts only purchases at that store (another store's are not its to see)."""
     members = select(cm.c.customer_id).where(cm.c.campaign_id == campaign_id, cm.c.holdout.is_(holdout))
     count = (await session.execute(select(func.count()).select_from(members.subquery()))).scalar_one()
     window = [p.c.customer_id.in_(members), p.c.occurred_at >= start, p.c.occurred_at <= end]
+    if store_id is not None:
+        window.append(p.c.store_id == store_id)
     bought = select(
         func.count(),
         func.count(distinct(p.c.customer_id)),

@@ -154,25 +154,29 @@ def line_profit() -> Any:
     return raw(ln.c.profit_points) - raw(ln.c.reversed_profit_points)
 
 
-async def behaviour(session: AsyncSession, ids: Select[tuple[str]]) -> Behaviour:
-    """Size, spend, profit, points and the service, tier and stage mixes of a selection."""
+async def behaviour(session: AsyncSession, ids: Select[tuple[str]], store_id: str | None = None) -> Behaviour:
+    """Size, spend, profit, points and the service, tier and stage mixes of a selection; for a
+    store-bound caller only that store's purchases count (another store's are not its to see)."""
     chosen = ids.subquery()
+    at_store = [p.c.store_id == store_id] if store_id is not None else []
     members = select(func.count(), func.sum(raw(c.c.lifetime_points)), func.sum(raw(c.c.balance))).where(
         c.c.id.in_(select(chosen.c.id))
     )
     count, lifetime, balance = (await session.execute(members)).one()
-    bought = select(func.count(), func.sum(net_spend())).where(p.c.customer_id.in_(select(chosen.c.id)))
+    bought = select(func.count(), func.sum(net_spend())).where(
+        p.c.customer_id.in_(select(chosen.c.id)), *at_store
+    )
     purchases, spend = (await session.execute(bought)).one()
     by_service = (
-        select(ln.c.service_type, func.count(), func.sum(raw(ln.c.paid) - raw(ln.c.refunded_amount)),
-               func.sum(line_profit()))
+        select(ln.c.service_type, func.count(func.distinct(p.c.customer_id)), func.count(),
+               func.sum(raw(ln.c.paid) - raw(ln.c.refunded_amount)), func.sum(line_profit()))
         .join(p, p.c.id == ln.c.purchase_id)
-        .where(p.c.customer_id.in_(select(chosen.c.id)))
+        .where(p.c.customer_id.in_(select(chosen.c.id)), *at_store)
         .group_by(ln.c.service_type)
         .order_by(ln.c.service_type)
     )  # fmt: skip
-    services = [Mix(str(k), lines=int(n), amount=money(a), profit=money(pr))
-                for k, n, a, pr in await session.execute(by_service)]  # fmt: skip
+    services = [Mix(str(k), members=int(m), lines=int(n), amount=money(a), profit=money(pr))
+                for k, m, n, a, pr in await session.execute(by_service)]  # fmt: skip
     profit = sum((m.profit for m in services), Decimal(0))
     mixes = []
     for column in (c.c.tier, c.c.lifecycle_stage):

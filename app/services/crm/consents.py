@@ -6,7 +6,7 @@ those that change what is in force are also audited on the member.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,8 +41,12 @@ async def record_decisions(
     source: str,
     now: datetime,
 ) -> None:
-    """Append the decisions (time, source, author) and audit what they change."""
+    """Append the decisions (time, source, author) and audit what they change. The caller holds
+    the member's row lock, so decisions are recorded one after another: the last to commit is
+    in force (its `at` is after the one it follows), and the audit's old values are what was
+    in force."""
     before = await repo.in_force(session, customer_id)
+    at = max([now, *(decided_at + timedelta(microseconds=1) for _, decided_at, _ in before.values())])
     rows = [
         {
             "id": new_id("cns"),
@@ -50,7 +54,7 @@ async def record_decisions(
             "channel": channel.value,
             "granted": granted,
             "source": source,
-            "at": now,
+            "at": at,
             "api_key_id": principal.key_id,
             "user_id": principal.user_id,
         }
@@ -81,6 +85,6 @@ async def update_consents(
     session: AsyncSession, principal: Principal, customer_id: str, body: ConsentsUpdate, now: datetime
 ) -> ConsentsPublic:
     """Record the member's decisions on the channels sent, from `body.source`, now."""
-    await changed_member(session, principal, customer_id)
+    await changed_member(session, principal, customer_id, for_update=True)
     await record_decisions(session, principal, customer_id, body.decisions(), body.source, now)
     return await _public(session, customer_id)

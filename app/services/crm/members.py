@@ -26,9 +26,12 @@ async def seen_member(session: AsyncSession, principal: Principal, customer_id: 
     return member
 
 
-async def changed_member(session: AsyncSession, principal: Principal, customer_id: str) -> CustomerRecord:
-    """A live member whose own data the caller may change: 404 unseen, 403 another store's."""
-    member = await customers_repo.get(session, customer_id)
+async def changed_member(
+    session: AsyncSession, principal: Principal, customer_id: str, *, for_update: bool = False
+) -> CustomerRecord:
+    """A live member whose own data the caller may change: 404 unseen, 403 another store's;
+    `for_update` locks its row until commit (writes that read what they change)."""
+    member = await customers_repo.get(session, customer_id, for_update=for_update)
     if member is None:
         raise NotFound(f"no member {customer_id}")
     await check_changes(session, principal, member)

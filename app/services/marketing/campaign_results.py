@@ -53,8 +53,8 @@ async def campaign_results(
     start = campaign.starts_at or campaign.executed_at
     closed = CampaignStatus(campaign.status) in CLOSED
     end = campaign.ends_at or (campaign.updated_at if closed else now)
-    targeted = await repo.group(session, campaign_id, False, start, end)
-    holdout = await repo.group(session, campaign_id, True, start, end)
+    targeted = await repo.group(session, campaign_id, False, start, end, campaign.store_id)
+    holdout = await repo.group(session, campaign_id, True, start, end, campaign.store_id)
     spent = await repo.spending(session, campaign_id)
     point_value = (await load_rules(session)).settings.point_value
     bonus_points = spent.award_points + spent.purchase_bonus

@@ -12,7 +12,7 @@ the purchases in flight finish first and every worker's cache of running campaig
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -143,6 +143,14 @@ async def require(
     return found
 
 
+def _in_utc(values: dict[str, Any]) -> dict[str, Any]:
+    """The window as it is stored and read back: in UTC, whatever offset it was sent with."""
+    for field in ("starts_at", "ends_at"):
+        if values.get(field) is not None:
+            values[field] = values[field].astimezone(UTC)
+    return values
+
+
 async def create_campaign(
     session: AsyncSession, principal: Principal, body: CampaignCreate, now: datetime
 ) -> CampaignPublic:
@@ -150,7 +158,7 @@ async def create_campaign(
     if body.store_id is not None:
         principal.check_store(body.store_id)
         await require_store(session, body.store_id)
-    values = body.model_dump(exclude={"target"})
+    values = _in_utc(body.model_dump(exclude={"target"}))
     await _check_terms(session, values)
     values.update(
         id=new_id("cmp"),
@@ -198,7 +206,7 @@ async def update_campaign(
     for field in ("name", "bonus_counts_toward_tier", "target"):
         if field in sent and getattr(body, field) is None:
             raise InvalidInput.at(field, "may not be null")
-    changes = body.model_dump(exclude_unset=True, exclude={"target"})
+    changes = _in_utc(body.model_dump(exclude_unset=True, exclude={"target"}))
     if body.target is not None:
         changes["target"] = check_target(body.target, "target.")
     if "service_types" in changes and changes["service_types"] is None:
@@ -218,7 +226,8 @@ async def update_campaign(
 async def change_status(
     session: AsyncSession, principal: Principal, campaign_id: str, body: CampaignStatusChange, now: datetime
 ) -> CampaignPublic:
-    """Move the campaign (409 `illegal_transition` for a move the workflow does not allow)."""
+    """Move the campaign (409 `illegal_transition` for a move the workflow does not allow); the
+    status it already has changes nothing (a retry)."""
     await catalogue_repo.hold_rules(session, exclusive=True)
     campaign = await require(session, principal, campaign_id, for_update=True)
     current = CampaignStatus(campaign.status)
@@ -231,7 +240,8 @@ async def change_status(
             session, principal, "campaign", campaign_id, "status",
             {"status": current.value}, {"status": body.status.value}, now,
         )  # fmt: skip
-    return await public(session, campaign.model_copy(update={"status": body.status.value, "updated_at": now}))
+        campaign = campaign.model_copy(update={"status": body.status.value, "updated_at": now})
+    return await public(session, campaign)
 
 
 def _mix(rows_: list[selection_repo.Mix]) -> list[MixRow]:
@@ -246,7 +256,9 @@ async def _preview(
     budget: Decimal | None = None,
     channel: str | None = None,
 ) -> PreviewPublic:
-    b = await selection_repo.behaviour(session, selection_repo.selection(target, reach, channel))
+    b = await selection_repo.behaviour(
+        session, selection_repo.selection(target, reach, channel), reach.store_id
+    )
     n = b.members
     cost = None
     if bonus:

@@ -146,8 +146,13 @@ async def _personal_member(client: httpx.AsyncClient, admin: dict[str, str]) -> 
     activity = {"type": "visit", "channel": "in_person", "subject": "李四 test drive", "notes": "wife 王五"}
     assert (await client.post(f"{base}/activities", json=activity, headers=admin)).status_code == 201
     await consent(client, admin, member["id"], email=True)
-    bought = await post(client, admin, purchase(member["id"], line("parts", "2000.00")))
+    bought = await post(
+        client, admin, purchase(member["id"], line("parts", "2000.00", description="李四 13700137000 parts"))
+    )
     assert bought.status_code == 201
+    goodwill = {"points": "10.00", "reason": "goodwill for 李四", "counts_toward_tier": False}
+    adjusted = await client.post(f"{base}/points/adjustments", json=goodwill, headers=admin)
+    assert adjusted.status_code == 201, adjusted.text
     return member
 
 
@@ -159,7 +164,14 @@ async def test_erasure_keeps_figures_and_forgets_the_person(
     points = (await client.get(f"{base}/points", headers=admin)).json()
     erased = await client.post(f"{base}/erasure", headers=admin)
     assert erased.status_code == 200, erased.text
-    assert erased.json()["scrubbed"] == {"contacts": 1, "vehicles": 1, "activities": 1, "tickets": 0}
+    assert erased.json()["scrubbed"] == {
+        "contacts": 1,
+        "vehicles": 1,
+        "activities": 1,
+        "tickets": 0,
+        "purchase_lines": 1,
+        "ledger_reasons": 1,
+    }
     assert erased.json()["audit_events_redacted"] >= 2
     assert (await client.get(base, headers=admin)).status_code == 404
 
@@ -168,7 +180,17 @@ async def test_erasure_keeps_figures_and_forgets_the_person(
         return [dict(r._mapping) for r in found]
 
     everything = json.dumps(
-        [await rows(t) for t in (tables.customer, tables.contact, tables.vehicle, tables.activity)]
+        [
+            await rows(t)
+            for t in (
+                tables.customer,
+                tables.contact,
+                tables.vehicle,
+                tables.activity,
+                tables.purchase_line,
+                tables.ledger_entry,
+            )
+        ]
         + [await rows(tables.audit_event), await rows(tables.idempotency_record)],
         default=str,
         ensure_ascii=False,
@@ -191,6 +213,11 @@ async def test_erasure_keeps_figures_and_forgets_the_person(
     assert [(r["channel"], r["granted"], r["source"]) for r in consents][-1] == ("email", False, "erasure")
     history = await client.get("/v1/audit", params={"object_id": member["id"]}, headers=admin)
     assert history.json()["items"][0]["action"] == "erase"
+    synced = await client.get(
+        "/v1/customers", params={"updated_since": "2000-01-01T00:00:00Z", "limit": 200}, headers=admin
+    )
+    [shown] = [m for m in synced.json()["items"] if m["id"] == member["id"]]
+    assert shown["erased_at"] is not None and shown["deleted_at"] is not None and shown["name"] == "(erased)"
     restore = await client.post(f"{base}/restore", headers=admin)
     assert restore.status_code == 409 and restore.json()["code"] == "member_erased"
     other = (await new_member(client, admin))["id"]

@@ -46,7 +46,15 @@ async def ledger(client: httpx.AsyncClient, admin: dict[str, str], cid: str) -> 
 
 
 async def test_create_read_edit_and_workflow(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
-    made = await create(client, admin, target={"stages": ["decline"], "segments": ["value"]}, channel="sms")
+    made = await create(
+        client,
+        admin,
+        target={"stages": ["decline"], "segments": ["value"]},
+        channel="sms",
+        starts_at="2026-12-01T00:00:00+08:00",
+        ends_at="2026-12-31T23:59:59+08:00",
+    )
+    assert made["starts_at"] == "2026-11-30T16:00:00Z"  # answered in UTC, as it is read back
     assert made["status"] == "draft" and made["target"] == {"stages": ["decline"], "segments": ["value"]}
     assert made["bonus_points"] == "100.00" and made["channel"] == "sms" and made["progress"]["targeted"] == 0
     cid = made["id"]
@@ -64,6 +72,8 @@ async def test_create_read_edit_and_workflow(client: httpx.AsyncClient, admin: d
     assert frozen.status_code == 409 and frozen.json()["code"] == "campaign_state"
     cancelled = await client.post(f"/v1/campaigns/{cid}/status", json={"status": "cancelled"}, headers=admin)
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    retried = await client.post(f"/v1/campaigns/{cid}/status", json={"status": "cancelled"}, headers=admin)
+    assert retried.status_code == 200 and retried.json()["updated_at"] == cancelled.json()["updated_at"]
     closed = await execute(client, admin, cid)
     assert closed.status_code == 409 and closed.json()["code"] == "campaign_state"
     history = (await client.get(f"/v1/audit?object_type=campaign&object_id={cid}", headers=admin)).json()
@@ -124,8 +134,8 @@ async def test_filters_select_and_preview_analyses(
     assert both["members"] == 2 and both["purchases"] == 2
     assert both["spend"] == "3400.00" and both["profit"] == "950.00" and both["average_spend"] == "1700.00"
     assert both["service_mix"] == [
-        {"key": "maintenance", "members": 0, "lines": 1, "amount": "1000.00", "profit": "350.00"},
-        {"key": "parts", "members": 0, "lines": 2, "amount": "2400.00", "profit": "600.00"},
+        {"key": "maintenance", "members": 1, "lines": 1, "amount": "1000.00", "profit": "350.00"},
+        {"key": "parts", "members": 2, "lines": 2, "amount": "2400.00", "profit": "600.00"},
     ]
     assert both["tier_mix"] == [
         {"key": "standard", "members": 2, "lines": 0, "amount": "0.00", "profit": "0.00"}
@@ -148,7 +158,11 @@ async def test_filters_select_and_preview_analyses(
     assert (await preview({"segments": ["value"]}))["members"] == 1
     # A dealer-02 key sees its member and the member it sold to, nothing else.
     other = await make_key_for(client, admin, "dealer-02")
-    assert (await client.post("/v1/campaigns/preview", json={}, headers=other)).json()["members"] == 1
+    seen_by_other = (await client.post("/v1/campaigns/preview", json={}, headers=other)).json()
+    assert seen_by_other["members"] == 1
+    # ... and only its own store's purchases: b bought at dealer-01, which dealer-02 may not see.
+    assert seen_by_other["purchases"] == 0 and seen_by_other["spend"] == "0.00"
+    assert seen_by_other["service_mix"] == []
 
 
 async def make_key_for(client: httpx.AsyncClient, admin: dict[str, str], store: str) -> dict[str, str]:

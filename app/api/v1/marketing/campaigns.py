@@ -113,15 +113,20 @@ async def preview_campaign(campaign_id: CampaignId, principal: CampaignsWrite, u
     },
 )
 async def execute_campaign(
-    request: Request, campaign_id: CampaignId, body: CampaignExecute, principal: CampaignsWrite, uow: UoW
+    request: Request,
+    campaign_id: CampaignId,
+    principal: CampaignsWrite,
+    uow: UoW,
+    body: CampaignExecute | None = None,
 ) -> JSONResponse:
-    """Freeze the selection and holdout, start the campaign and award its bonus (safe to re-run)."""
+    """Freeze the selection and holdout, start the campaign and award its bonus (safe to re-run);
+    without a body the holdout share is 0.1."""
     settings: Settings = request.app.state.settings
     done = await execute(
         uow,
         principal,
         campaign_id,
-        body,
+        body or CampaignExecute(),
         inline_limit=settings.campaign_inline_limit,
         batch=settings.campaign_batch_size,
     )
