@@ -69,7 +69,11 @@ class Problem(BaseModel):
     merged_into: str | None = Field(
         default=None, description="`member_merged`: the member it was merged into."
     )
-    balance: str | None = Field(default=None, description="`insufficient_balance`: the balance, in points.")
+    balance: str | None = Field(
+        default=None,
+        pattern=r"^-?[0-9]+\.[0-9]{2}$",
+        description="`insufficient_balance`: the balance, in points.",
+    )
     alert_status: str | None = Field(default=None, description="`alert_state`: where the alert is.")
     voucher_status: str | None = Field(default=None, description="`voucher_not_issued`: used or voided.")
     tier: str | None = Field(default=None, description="`service_not_allowed`: the member's tier.")

@@ -318,3 +318,14 @@ async def test_large_selections_run_in_the_background(
     assert cancelled["progress"]["awarded"] == 0 and cancelled["progress"]["pending"] == 0
     for m in other:
         assert [e for e in await ledger(client, admin, m) if e["kind"] == "bonus"] == []
+
+
+async def test_execute_without_a_body_holds_out_the_default_share(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    await members(client, admin, 1, sales_rep="no-body")
+    cid = (await create(client, admin, target={"sales_rep": "no-body"}))["id"]
+    await schedule(client, admin, cid)
+    done = await client.post(f"/v1/campaigns/{cid}/execute", headers=admin)
+    assert done.status_code == 200, done.text
+    assert done.json()["holdout_share"] == "0.1" and done.json()["progress"]["targeted"] == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Body, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
 from app.api.deps import Cursor, IdempotencyKey, Limit, UoW, create_once, require
@@ -33,6 +33,7 @@ from app.settings import Settings
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 CampaignsWrite = Annotated[Principal, Depends(require(Scope.campaigns_write))]
 CampaignId = Annotated[str, Path(min_length=1, max_length=64)]
+DEFAULT_EXECUTION = CampaignExecute()
 
 
 @router.post(
@@ -117,7 +118,7 @@ async def execute_campaign(
     campaign_id: CampaignId,
     principal: CampaignsWrite,
     uow: UoW,
-    body: CampaignExecute | None = None,
+    body: Annotated[CampaignExecute, Body()] = DEFAULT_EXECUTION,
 ) -> JSONResponse:
     """Freeze the selection and holdout, start the campaign and award its bonus (safe to re-run);
     without a body the holdout share is 0.1."""
@@ -126,7 +127,7 @@ async def execute_campaign(
         uow,
         principal,
         campaign_id,
-        body or CampaignExecute(),
+        body,
         inline_limit=settings.campaign_inline_limit,
         batch=settings.campaign_batch_size,
     )
