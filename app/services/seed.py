@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.crm.consents import Channel
+from app.domain.crm.consents import ConsentChannel
 from app.models.loyalty.catalogue import ServiceTypeCreate, TierIn, TierTableIn
 from app.models.loyalty.customers import CustomerCreate, Kind
 from app.models.loyalty.purchases import TransactionCreate, TransactionLineIn
@@ -135,5 +135,5 @@ async def seed_demo(session: AsyncSession, now: datetime) -> int:
         )
         await post_purchase(session, SEED_PRINCIPAL, body, now)
     for member in DEMO_SMS_CONSENT:
-        await record_decisions(session, SEED_PRINCIPAL, ids[member], {Channel.sms: True}, "demo", now)
+        await record_decisions(session, SEED_PRINCIPAL, ids[member], {ConsentChannel.sms: True}, "demo", now)
     return len(ids)

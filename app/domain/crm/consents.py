@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 
-class Channel(StrEnum):
+class ConsentChannel(StrEnum):
     sms = "sms"
     email = "email"
     phone = "phone"

@@ -8,7 +8,7 @@ from pydantic import ConfigDict, StrictBool
 from sqlalchemy import Column, ForeignKey, Index, String
 from sqlmodel import Field, SQLModel
 
-from app.domain.crm.consents import Channel
+from app.domain.crm.consents import ConsentChannel
 from app.models.base import UTCDateTime
 from app.models.text import Label
 from app.models.types import RequestModel
@@ -60,5 +60,5 @@ class ConsentsUpdate(RequestModel):
     app: StrictBool | None = None
     source: Label = Field(description="Where the member gave or withdrew consent.")
 
-    def decisions(self) -> dict[Channel, bool]:
-        return {c: getattr(self, c.value) for c in Channel if getattr(self, c.value) is not None}
+    def decisions(self) -> dict[ConsentChannel, bool]:
+        return {c: getattr(self, c.value) for c in ConsentChannel if getattr(self, c.value) is not None}

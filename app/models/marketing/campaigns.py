@@ -11,7 +11,7 @@ from pydantic import ConfigDict, StrictBool, StrictInt
 from sqlalchemy import JSON, Column, ForeignKey, Index, String
 from sqlmodel import Field, SQLModel
 
-from app.domain.crm.consents import Channel
+from app.domain.crm.consents import ConsentChannel
 from app.domain.loyalty.points_settings import Phase
 from app.domain.marketing.campaign_rules import CampaignStatus
 from app.domain.marketing.lifecycle import LifecycleStage
@@ -139,7 +139,7 @@ class CampaignTarget(RequestModel):
 class CampaignBase(SQLModel):
     name: str
     description: str | None = None
-    channel: Channel | None = None
+    channel: ConsentChannel | None = None
     store_id: str | None = None
     bonus_points: Money | None = None
     multiplier: Rate | None = None
@@ -173,7 +173,7 @@ class CampaignCreate(RequestModel):
 
     name: Name
     description: Text | None = None
-    channel: Channel | None = Field(
+    channel: ConsentChannel | None = Field(
         default=None, description="How members are told (stored; consent filtering comes later)."
     )
     store_id: StoreId | None = Field(
@@ -201,7 +201,7 @@ class CampaignUpdate(RequestModel):
 
     name: Name | None = not_null()
     description: Text | None = None
-    channel: Channel | None = None
+    channel: ConsentChannel | None = None
     target: CampaignTarget | None = not_null()
     bonus_points: MoneyIn | None = None
     multiplier: RateIn | None = None

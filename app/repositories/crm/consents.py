@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.crm.consents import Channel
+from app.domain.crm.consents import ConsentChannel
 from app.repositories import tables
 
 e = tables.consent_event
@@ -26,7 +26,7 @@ def _in_force(event: Any) -> ColumnElement[bool]:
     return ~later.exists()
 
 
-def consenting(channel: Channel | None = None) -> Select[tuple[str]]:
+def consenting(channel: ConsentChannel | None = None) -> Select[tuple[str]]:
     """Ids of members whose decision in force on `channel` (any channel: None) is a grant.
 
     For `IN (…)` filters: campaigns select their audience per channel with it, marketing

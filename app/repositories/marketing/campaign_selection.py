@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, Select, and_, extract, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.crm.consents import Channel
+from app.domain.crm.consents import ConsentChannel
 from app.repositories import tables
 from app.repositories.crm import consents, seen
 from app.repositories.crm.seen import Reach
@@ -116,7 +116,7 @@ def selection(target: dict[str, Any], reach: Reach, channel: str | None = None) 
     if reach != seen.EVERYONE:
         query = query.where(c.c.id.in_(seen.member_ids(reach)))
     if channel is not None:
-        query = query.where(c.c.id.in_(consents.consenting(Channel(channel))))
+        query = query.where(c.c.id.in_(consents.consenting(ConsentChannel(channel))))
     return query
 
 

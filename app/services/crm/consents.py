@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.crm.consents import Channel
+from app.domain.crm.consents import ConsentChannel
 from app.models.base import new_id
 from app.models.crm.consents import ConsentsPublic, ConsentState, ConsentsUpdate
 from app.repositories.crm import consents as repo
@@ -22,7 +22,7 @@ from app.services.integration.api_keys import Principal
 async def _public(session: AsyncSession, customer_id: str) -> ConsentsPublic:
     decided = await repo.in_force(session, customer_id)
     states = {}
-    for channel in Channel:
+    for channel in ConsentChannel:
         granted, at, source = decided.get(channel.value, (False, None, None))
         states[channel.value] = ConsentState(granted=granted, at=at, source=source)
     return ConsentsPublic(customer_id=customer_id, **states)
@@ -37,7 +37,7 @@ async def record_decisions(
     session: AsyncSession,
     principal: Principal,
     customer_id: str,
-    decisions: dict[Channel, bool],
+    decisions: dict[ConsentChannel, bool],
     source: str,
     now: datetime,
 ) -> None:
@@ -78,7 +78,9 @@ async def withdraw_all(
 ) -> None:
     """Withdraw every consent in force (erasure)."""
     granted = [c for c, (yes, _, _) in (await repo.in_force(session, customer_id)).items() if yes]
-    await record_decisions(session, principal, customer_id, {Channel(c): False for c in granted}, source, now)
+    await record_decisions(
+        session, principal, customer_id, {ConsentChannel(c): False for c in granted}, source, now
+    )
 
 
 async def update_consents(

@@ -11,7 +11,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from app.domain.crm.consents import Channel
+from app.domain.crm.consents import ConsentChannel
 from app.models.integration.api_keys import Scope
 from app.repositories import tables
 from app.repositories.crm.consents import consenting
@@ -29,8 +29,8 @@ async def test_consent_per_channel_with_time_source_and_history(
     member = (await new_member(client, admin))["id"]
     url = f"/v1/customers/{member}/consents"
     fresh = (await client.get(url, headers=admin)).json()
-    assert {c: fresh[c] for c in Channel} == {
-        c: {"granted": False, "at": None, "source": None} for c in Channel
+    assert {c: fresh[c] for c in ConsentChannel} == {
+        c: {"granted": False, "at": None, "source": None} for c in ConsentChannel
     }
     given = await consent(client, admin, member, sms=True, wechat=True)
     assert given["sms"]["granted"] and given["wechat"]["granted"] and not given["email"]["granted"]
@@ -41,12 +41,12 @@ async def test_consent_per_channel_with_time_source_and_history(
     history = (await client.get(f"/v1/customers/{member}/history", headers=admin)).json()["items"]
     assert history[0]["changes"] == [{"field": "consent.sms", "old": True, "new": False}]
 
-    async def ids(channel: Channel | None) -> set[str]:
+    async def ids(channel: ConsentChannel | None) -> set[str]:
         found = await app.state.db.run(lambda s: s.execute(consenting(channel)))
         return {r[0] for r in found}
 
-    assert member in await ids(Channel.wechat) and member in await ids(None)
-    assert member not in await ids(Channel.sms)
+    assert member in await ids(ConsentChannel.wechat) and member in await ids(None)
+    assert member not in await ids(ConsentChannel.sms)
     events = await app.state.db.run(
         lambda s: s.execute(
             select(tables.consent_event.c.channel).where(tables.consent_event.c.customer_id == member)
