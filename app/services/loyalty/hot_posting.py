@@ -13,18 +13,12 @@ from app.domain.errors import DuplicateReceipt, InvalidInput
 from app.domain.finance.liability import delta, stripe_of
 from app.models.base import new_id
 from app.models.integration.webhooks import EventType
-from app.models.loyalty.purchases import (
-    TransactionCreate,
-)
+from app.models.loyalty.purchases import TransactionCreate
 from app.repositories.loyalty import hot as hot_repo
 from app.services.finance.liability import acts_on
 from app.services.integration.api_keys import Principal
 from app.services.integration.events import subscribed_at
-from app.services.loyalty.ledger import (
-    Planned,
-    movement_events,
-    plan_movement,
-)
+from app.services.loyalty.ledger import Planned, movement_events, plan_movement
 from app.services.loyalty.purchase_rows import (
     line_rows,
     member_changes,
@@ -51,8 +45,9 @@ async def post_purchase_raw(
     The same figures and rows through the same domain code, written by one statement
     (`hot.write_posting`). None, with nothing written, when the ordinary path must post it:
     points paid with (`redeem_points`: expiry first), rules or webhook subscriptions this
-    worker does not hold at the versions read, an Idempotency-Key already taken (its replay),
-    a liability band or tier alert to raise, or a lost lock race. `idempotency` is the key
+    worker does not hold at the versions read, a running campaign that may reach the purchase,
+    an Idempotency-Key already taken (its replay), a liability band, tier or at-risk alert to
+    raise, or a lost lock race. `idempotency` is the key
     and the request's fingerprint.
     """
     if body.redeem_points:
