@@ -102,7 +102,7 @@ async def _refigure(
         member_changes={"purchase_count": count, "last_purchase_at": last},
     )
     applied = await apply_movement(session, member.model_copy(update=totals), move, rules.ladder, now)
-    await analysis.on_refigured(session, member.id, rules.version, now)
+    await analysis.on_history_changed(session, member.id, rules.version, now)
     return applied.member
 
 

@@ -132,7 +132,7 @@ async def refund_purchase(
         "updated_at": now,
     }
     await purchases_repo.record_refund(session, refund, purchase_tally, tallies)
-    await analysis.on_refund(session, member.id, rules.version, now)
+    await analysis.on_history_changed(session, member.id, rules.version, now)
     public = refund_public(refund)
     await emit(session, EventType.transaction_refunded, public.model_dump(mode="json"), now)
     return public

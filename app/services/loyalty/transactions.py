@@ -9,7 +9,7 @@ whatever it does not take (points paid with, a running campaign, an alert to rai
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,6 +50,7 @@ from app.services.loyalty.purchase_rows import (
     line_rows,
     member_changes,
     movements,
+    occurred,
     public,
     purchase_row,
     settle,
@@ -81,9 +82,8 @@ async def _settle_with_campaigns(
     session: AsyncSession, member: CustomerRecord, rules: Rules, body: TransactionCreate, now: datetime
 ) -> tuple[Settlement, list[CampaignExtra]]:
     """The settlement with running campaigns' extra rebates, and what each campaign adds."""
-    occurred_at = (body.occurred_at or now).astimezone(UTC)
     incentives = await campaign_posting.purchase_incentives(
-        session, rules.version, member.id, body.store_id, occurred_at
+        session, rules.version, member.id, body.store_id, occurred(body, now)
     )
     kinds = [ln.service_type for ln in body.lines]
     return campaign_posting.settle_with_campaigns(

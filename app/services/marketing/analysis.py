@@ -4,8 +4,9 @@ Incremental, in the writing transaction:
 - a purchase (`on_purchase`): the stage and the value segment, from the member's own row and
   the cached settings and value cut: no query once cached, the columns ride along with the
   member's UPDATE that posting writes anyway;
-- a refund (`on_refund`): stage, value, trend and problem, from the member's own purchases
-  in the windows (one grouped read over that member's purchases: refunds are rare);
+- a refund, a merge or its undo (`on_history_changed`): stage, value, trend and problem,
+  from the member's own purchases in the windows (one grouped read over that member's
+  purchases: these are rare);
 - a complaint ticket opened, closed or reopened (`on_ticket`): the problem segment.
 Everything else needs the whole population or the passing of time: the value cut, the RFM
 quintiles, the trend's windows moving without a purchase, and time-based decline. The bulk
@@ -167,14 +168,9 @@ async def _refresh(
         await _raise_at_risk(session, customer_id, f.last_purchase_at, f.lifetime_profit_points, now)
 
 
-async def on_refund(session: AsyncSession, customer_id: str, version: int, now: datetime) -> None:
-    """Stage, value, trend and problem after a refund (the member's row is locked and updated)."""
-    fields = ("lifecycle_stage", "segment_value", "segment_trend", "segment_problem")
-    await _refresh(session, customer_id, now, version, fields)
-
-
-async def on_refigured(session: AsyncSession, customer_id: str, version: int, now: datetime) -> None:
-    """Every stored analysis field after a member's history changed wholesale (a merge or its undo)."""
+async def on_history_changed(session: AsyncSession, customer_id: str, version: int, now: datetime) -> None:
+    """Stage, value, trend and problem after the member's purchases changed: a refund, a merge
+    or its undo (the member's row is locked and updated)."""
     fields = ("lifecycle_stage", "segment_value", "segment_trend", "segment_problem")
     await _refresh(session, customer_id, now, version, fields)
 
