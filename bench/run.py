@@ -95,10 +95,28 @@ def wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+def blocks(dsn: str | None) -> tuple[int, int]:
+    """Shared-buffer misses and hits of the database so far (`pg_stat_database`)."""
+    if not dsn:
+        return 0, 0
+    out = psql(
+        dsn, "-tAc", "select blks_read, blks_hit from pg_stat_database where datname = current_database()"
+    )
+    read, hit = out.strip().split("|")
+    return int(read), int(hit)
+
+
 def run_wrk(
-    url: str, env: dict[str, str], connections: int, duration: int, server_pid: int, pg_data: str
+    url: str,
+    env: dict[str, str],
+    connections: int,
+    duration: int,
+    server_pid: int,
+    pg_data: str,
+    dsn: str | None = None,
 ) -> dict:
-    """One bounded wrk run with the product's script, CPU split as the limit harness reports it."""
+    """One bounded wrk run with the product's script, CPU split as the limit harness reports it;
+    with `dsn`, also the blocks read from outside shared buffers (and found in them) per request."""
     cmd = [
         shutil.which("wrk") or "wrk",
         "-t",
@@ -114,6 +132,7 @@ def run_wrk(
         url,
     ]
     sampler = CpuSampler({"server": server_pid, "postgres": pg_postmaster_pid(pg_data)})
+    read0, hit0 = blocks(dsn)
     sampler.start()
     proc = subprocess.run(
         cmd,
@@ -123,6 +142,8 @@ def run_wrk(
         timeout=duration + 60,
     )
     cpu = sampler.stop("wrk")
+    time.sleep(1.2 if dsn else 0)  # backends report their buffer counts within a second
+    read1, hit1 = blocks(dsn)
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk failed:\n{proc.stdout}\n{proc.stderr}")
@@ -137,6 +158,8 @@ def run_wrk(
         "p99_ms": w["p99_us"] / 1000,
         "errors": sum(w[k] for k in w if k.startswith("err_")),
         "cpu_cores": cpu,
+        "blks_read_per_request": round((read1 - read0) / max(w["requests"], 1), 2),
+        "blks_hit_per_request": round((hit1 - hit0) / max(w["requests"], 1), 2),
     }
 
 
@@ -286,13 +309,14 @@ def product_runs(
         f"http://127.0.0.1:{port}/healthz",
     )
     url = f"http://127.0.0.1:{port}"
+    dsn = env["CRM_DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
     out: dict = {"modes": {}, "history": {}, "limit": {}}
     try:
         wait_workers(server.pid, workers)
         for mode in modes:
             wrk_env = {"MODE": mode, "KEY": key, "CUSTOMERS": str(members), "HOT": "1"}
             run_wrk(url, wrk_env, connections, 3, server.pid, pg_data)  # warm-up
-            out["modes"][mode] = r = run_wrk(url, wrk_env, connections, duration, server.pid, pg_data)
+            out["modes"][mode] = r = run_wrk(url, wrk_env, connections, duration, server.pid, pg_data, dsn)
             print(
                 f"product w={workers} {mode:9} {r['rps']:8.1f} rps  p50 {r['p50_ms']:7.2f} ms"
                 f"  p99 {r['p99_ms']:7.2f} ms  errors {r['errors']}",
@@ -554,30 +578,34 @@ def main() -> int:
     return 0
 
 
-def _cpu_per_request(r: dict) -> float:
-    """The server's CPU per request in µs (its cores over its requests per second)."""
-    return float(r["cpu_cores"]["server"]) / max(float(r["rps"]), 1e-9) * 1e6
+def _cpu_per_request(r: dict, part: str = "server") -> float:
+    """The CPU per request in µs of the server (or of PostgreSQL): its cores over the requests per second."""
+    return float(r["cpu_cores"].get(part, 0)) / max(float(r["rps"]), 1e-9) * 1e6
 
 
 def report(results: dict) -> None:
     """The Markdown tables of bench/RESULTS.md."""
     print(
         "\n| path | workers | product rps | limit rps | product / limit | product p50 / p99 ms | errors "
-        "| server CPU µs per request, product vs limit | foreign CPU, cores |"
+        "| server CPU µs per request, product vs limit | PostgreSQL CPU µs per request, product vs limit "
+        "| foreign CPU, cores |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for workers, run in results["runs"].items():
         for mode, p in run["modes"].items():
             lim = run.get("limit", {}).get(mode)
             ratio = f"**{p['rps'] / lim['rps']:.2f}**" if lim else "-"
             limit_rps = f"{lim['rps']:,.0f}" if lim else "-"
             cpu = f"{_cpu_per_request(p):,.0f}" + (f" vs {_cpu_per_request(lim):,.0f}" if lim else "")
+            pg = f"{_cpu_per_request(p, 'postgres'):,.0f}" + (
+                f" vs {_cpu_per_request(lim, 'postgres'):,.0f}" if lim else ""
+            )
             other = f"{p['cpu_cores'].get('other', 0):.2f}" + (
                 f" / {lim['cpu_cores'].get('other', 0):.2f}" if lim else ""
             )
             print(
                 f"| {mode} | {workers} | {p['rps']:,.0f} | {limit_rps} | {ratio} | "
-                f"{p['p50_ms']:.1f} / {p['p99_ms']:.1f} | {p['errors']} | {cpu} | {other} |"
+                f"{p['p50_ms']:.1f} / {p['p99_ms']:.1f} | {p['errors']} | {cpu} | {pg} | {other} |"
             )
     for workers, run in results["runs"].items():
         print(f"\nRSS per worker after the run, {workers} worker(s): {run['rss_mib']} MiB")
@@ -599,9 +627,10 @@ def report(results: dict) -> None:
     if "scale" in results:
         print(
             "\n| path | p99 ms, 100,000 members | p99 ms, 1,000,000 members / 10,000,000 entries "
-            "| change (medians) | rps, 100,000 vs 1,000,000 |"
+            "| change (medians) | rps, 100,000 vs 1,000,000 "
+            "| blocks read outside shared buffers per request |"
         )
-        print("|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|")
         small, large = results["scale"]["small"], results["scale"]["large"]
         for mode in ("tier", "post"):
             a = [r[mode]["p99_ms"] for r in small]
@@ -609,9 +638,13 @@ def report(results: dict) -> None:
             ra = statistics.median(r[mode]["rps"] for r in small)
             rb = statistics.median(r[mode]["rps"] for r in large)
             change = (statistics.median(b) / statistics.median(a) - 1) * 100
+            reads = [
+                statistics.median(r[mode].get("blks_read_per_request", 0) for r in rs)
+                for rs in (small, large)
+            ]
             print(
                 f"| {mode} | {' / '.join(f'{x:.1f}' for x in a)} | {' / '.join(f'{x:.1f}' for x in b)} | "
-                f"{change:+.1f} % | {ra:,.0f} vs {rb:,.0f} |"
+                f"{change:+.1f} % | {ra:,.0f} vs {rb:,.0f} | {reads[0]:.2f} vs {reads[1]:.2f} |"
             )
 
 

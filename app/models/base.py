@@ -27,7 +27,7 @@ metadata: MetaData = SQLModel.metadata
 metadata.naming_convention = NAMING_CONVENTION
 
 
-class _ScaledDecimal(TypeDecorator[Decimal]):
+class ScaledDecimal(TypeDecorator[Decimal]):
     """A Decimal with a fixed number of places, stored as an exact integer."""
 
     impl = BigInteger
@@ -48,14 +48,14 @@ class _ScaledDecimal(TypeDecorator[Decimal]):
         return Decimal(int(value)).scaleb(-self.scale)
 
 
-class Cents(_ScaledDecimal):
+class Cents(ScaledDecimal):
     """Money or points: 2 places, stored in hundredths."""
 
     cache_ok = True
     scale = 2
 
 
-class Basis(_ScaledDecimal):
+class Basis(ScaledDecimal):
     """A rate, margin, share or weight: 4 places, stored in ten-thousandths."""
 
     impl = Integer  # type: ignore[assignment]

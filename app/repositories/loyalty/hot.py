@@ -22,7 +22,7 @@ from sqlalchemy import JSON, Table, TypeDecorator
 from sqlalchemy.dialects import postgresql
 
 from app.domain.finance.liability import Delta
-from app.models.base import UTCDateTime
+from app.models.base import ScaledDecimal, UTCDateTime
 from app.models.loyalty.customers import CustomerRecord
 from app.repositories import tables
 from app.repositories.finance.liability import RECORD_TEMPLATE, Observed, delta_params, observed
@@ -263,9 +263,27 @@ def _to_db(kind: Any) -> Callable[[Any], Any] | None:
     """How a value of the column type is stored (`Cents`: hundredths); None: as it is."""
     if not _overrides(kind, "process_bind_param") or isinstance(kind, UTCDateTime):
         return None
+    if isinstance(kind, ScaledDecimal):
+        return _scaled(kind)
 
     def convert(value: Any) -> Any:
         return None if value is None else kind.process_bind_param(value, _DIALECT)
+
+    return convert
+
+
+def _scaled(kind: ScaledDecimal) -> Callable[[Any], int | None]:
+    """`ScaledDecimal.process_bind_param` without its call layers (a third of the cost; speed only)."""
+    places = kind.scale
+
+    def convert(value: Any) -> int | None:
+        if value is None:
+            return None
+        scaled = (value if type(value) is Decimal else Decimal(value)).scaleb(places)
+        stored = int(scaled)
+        if stored != scaled:
+            return kind.process_bind_param(value, _DIALECT)  # refuses it, with the reason
+        return stored
 
     return convert
 
@@ -288,13 +306,10 @@ def _converters(table: Table, to_db: bool) -> dict[str, Callable[[Any], Any] | N
 def _json(table: Table, rows: list[dict[str, Any]]) -> str:
     """Rows as the JSON `json_populate_recordset` reads: each value in its column's stored form."""
     converters = _converters(table, True)
-    out = []
-    for row in rows:
-        item = {}
-        for key, value in row.items():
-            convert = converters[key]
-            item[key] = convert(value) if convert is not None else value
-        out.append(item)
+    out = [
+        {key: value if (convert := converters[key]) is None else convert(value) for key, value in row.items()}
+        for row in rows
+    ]
     return orjson.dumps(out, default=_default).decode()
 
 
