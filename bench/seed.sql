@@ -41,7 +41,8 @@ SELECT format('led_H%s%s', right(cid, 4), lpad(k::text, 17, '0')), cid, k, 'earn
        now()
 FROM hist;
 UPDATE customer c SET balance = h.n * 48000, lifetime_points = h.n * 48000, lifetime_profit_points = h.n * 35000,
-       lifetime_consumption_points = h.n * 100000, purchase_count = h.n, ledger_seq = h.n
+       lifetime_consumption_points = h.n * 100000, purchase_count = h.n, ledger_seq = h.n,
+       last_purchase_at = now() - interval '1 day'
 FROM (SELECT cid, count(*) AS n FROM hist GROUP BY cid) h WHERE c.id = h.cid;
 
 UPDATE customer SET tier = CASE WHEN lifetime_points >= 5000000 THEN 'platinum'

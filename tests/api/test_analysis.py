@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from app.domain.marketing.analysis import quintile_scores
 from app.models.base import utcnow
@@ -240,6 +240,31 @@ async def test_trend_and_rfm_from_the_bulk_pass(
     top_m = {m for m, e in zip(scored, expected, strict=True) if e[2] == 5}
     assert await ids(client, admin, "rfm_m_min=5") == top_m
     assert await ids(client, admin, "rfm_r_min=1&rfm_f_min=1&rfm_m_min=1") == set(scored)
+
+
+async def test_members_with_a_count_but_no_purchase_date_are_not_scored(
+    app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    """Data loaded from another system may carry a purchase count without a date: the bulk pass
+    leaves such members out of the quintiles (it failed on them) and scores the others."""
+    buyer = (await new_member(client, admin))["id"]
+    await buy(client, admin, buyer, "100.00", days_ago=3)
+    imported = [(await new_member(client, admin))["id"] for _ in range(4)]
+
+    async def load(session: Any) -> None:
+        await session.execute(
+            text("UPDATE customer SET purchase_count = 7 WHERE id IN :ids").bindparams(
+                bindparam("ids", expanding=True)
+            ),
+            {"ids": imported},
+        )
+
+    await app.state.db.run(load)
+    run = await analyse(app)
+    assert run.active_members == 1
+    rfm = (await shown(client, admin, buyer))["rfm"]
+    assert (rfm["r"], rfm["f"], rfm["m"]) == (1, 1, 1)
+    assert [(await shown(client, admin, m))["rfm"] for m in imported] == [None] * 4
 
 
 @pytest.mark.parametrize(

@@ -75,8 +75,14 @@ async def put_state(session: AsyncSession, values: dict[str, Any]) -> None:
 
 
 def _active() -> ColumnElement[bool]:
-    """Active members: live, status active, at least one purchase."""
-    return (c.c.deleted_at.is_(None)) & (c.c.status == Status.active.value) & (c.c.purchase_count > 0)
+    """Active members: live, status active, at least one purchase with its date (members loaded
+    from another system may carry a count without a date: they are not scored, as in `_scored`)."""
+    return (
+        (c.c.deleted_at.is_(None))
+        & (c.c.status == Status.active.value)
+        & (c.c.purchase_count > 0)
+        & c.c.last_purchase_at.is_not(None)
+    )
 
 
 def _spend() -> ColumnElement[Any]:
