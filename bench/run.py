@@ -307,9 +307,12 @@ def product_runs(
     members: int = MEMBERS,
     history: bool = False,
     limit: subprocess.Popen[bytes] | None = None,
+    pairs: int = 1,
 ) -> dict:
-    """`crm serve --workers N` under each mode in turn, each followed by the same mode on the
-    `limit` harness (if given) in the next window; RSS per worker after the runs."""
+    """`crm serve --workers N` under each mode in turn, each window followed by the same mode on
+    the `limit` harness (if given), `pairs` times alternating: this machine's CPU speed drifts
+    by up to 2x within a minute, so the ratio is the median of the adjacent pairs' ratios and
+    each side's figures are its median window. RSS per worker after the runs."""
     crm = str(Path(PY).with_name("crm"))
     port = 18090
     server = start_server(
@@ -319,20 +322,28 @@ def product_runs(
     )
     url = f"http://127.0.0.1:{port}"
     dsn = env["CRM_DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
-    out: dict = {"modes": {}, "history": {}, "limit": {}}
+    out: dict = {"modes": {}, "history": {}, "limit": {}, "ratios": {}}
     try:
         wait_workers(server.pid, workers)
         for mode in modes:
             wrk_env = {"MODE": mode, "KEY": key, "CUSTOMERS": str(members), "HOT": "1"}
             run_wrk(url, wrk_env, connections, 3, server.pid, pg_data)  # warm-up
-            out["modes"][mode] = r = run_wrk(url, wrk_env, connections, duration, server.pid, pg_data, dsn)
-            print(
-                f"product w={workers} {mode:9} {r['rps']:8.1f} rps  p50 {r['p50_ms']:7.2f} ms"
-                f"  p99 {r['p99_ms']:7.2f} ms  errors {r['errors']}",
-                flush=True,
-            )
-            if limit is not None and mode in LIMIT_MODES:
-                out["limit"][mode] = limit_window(limit, workers, mode, connections, duration)
+            compared = limit is not None and mode in LIMIT_MODES
+            mine, theirs = [], []
+            for k in range(pairs if compared else 1):
+                mine.append(r := run_wrk(url, wrk_env, connections, duration, server.pid, pg_data, dsn))
+                print(
+                    f"product w={workers} {mode:9} {r['rps']:8.1f} rps  p50 {r['p50_ms']:7.2f} ms"
+                    f"  p99 {r['p99_ms']:7.2f} ms  errors {r['errors']}",
+                    flush=True,
+                )
+                if limit is not None and compared:
+                    theirs.append(limit_window(limit, workers, mode, connections, duration, warm_up=k == 0))
+            out["modes"][mode] = median_window(mine)
+            if theirs:
+                out["limit"][mode] = median_window(theirs)
+                ratios = [a["rps"] / b["rps"] for a, b in zip(mine, theirs, strict=True)]
+                out["ratios"][mode] = {"median": statistics.median(ratios), "pairs": ratios}
         out["rss_mib"] = rss_mib(server.pid)
         print(f"product w={workers} RSS per worker (MiB): {out['rss_mib']}", flush=True)
         if history:
@@ -382,12 +393,61 @@ def start_limit(dsn: str, workers: int) -> subprocess.Popen[bytes]:
     )
 
 
+def probe_window(dsn: str, connections: int, duration: int, pg_data: str) -> dict:
+    """The tier read of `../shared/bench-limit/framework/probe_app.py` as a Starlette route in a
+    FastAPI app (the issue's reference for what FastAPI-hosted code can reach), one worker,
+    run right after the product's and the limit's tier windows on the limit's table."""
+    port = 18092
+    probe = start_server(
+        [
+            PY,
+            "-m",
+            "uvicorn",
+            "probe_app:app",
+            "--app-dir",
+            str(LIMIT / "framework"),
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        {"DATABASE_URL": dsn, "MODE": "starlette"},
+        f"http://127.0.0.1:{port}/v1/customers/1/tier",
+    )
+    try:
+        url, wrk_env = f"http://127.0.0.1:{port}", {"MODE": "probe", "KEY": "k1", "CUSTOMERS": str(MEMBERS)}
+        run_wrk(url, wrk_env, connections, 3, probe.pid, pg_data)  # warm-up
+        r = run_wrk(url, wrk_env, connections, duration, probe.pid, pg_data)
+    finally:
+        stop(probe)
+    print(f"probe   w=1 tier      {r['rps']:8.1f} rps  p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms")
+    return r
+
+
+def median_window(windows: list[dict]) -> dict:
+    """The window with the median throughput (the lower middle of an even count), whole."""
+    return sorted(windows, key=lambda w: w["rps"])[(len(windows) - 1) // 2]
+
+
 def limit_window(
-    limit: subprocess.Popen[bytes], workers: int, mode: str, connections: int, duration: int
+    limit: subprocess.Popen[bytes],
+    workers: int,
+    mode: str,
+    connections: int,
+    duration: int,
+    warm_up: bool = True,
 ) -> dict:
-    """One load.py window on the limit harness (after a 3 s warm-up, as the product gets)."""
+    """One load.py window on the limit harness (after a 3 s warm-up when `warm_up`, as the
+    product gets)."""
     runs = []
-    for seconds in (3, duration):
+    for seconds in (3, duration) if warm_up else (duration,):
         out = sh(
             PY,
             str(LIMIT / "load.py"),
@@ -541,6 +601,7 @@ def main() -> int:
     ap.add_argument("--skip-scale", action="store_true")
     ap.add_argument("--reseed-scale", action="store_true", help="seed crm_bench_scale again")
     ap.add_argument("--scale-rounds", type=int, default=2)
+    ap.add_argument("--pairs", type=int, default=3, help="alternating product/limit windows per mode")
     a = ap.parse_args()
     worker_counts = [int(w) for w in a.workers.split(",")]
     modes = tuple(m for m in a.modes.split(",") if m)
@@ -562,10 +623,13 @@ def main() -> int:
                 pg_data,
                 history=workers == worker_counts[0],
                 limit=limit,
+                pairs=a.pairs,
             )
         finally:
             if limit is not None:
                 stop(limit)
+        if workers == 1 and not a.skip_limit and "tier" in modes:
+            results["probe"] = probe_window(dsn, a.connections, a.duration, pg_data)
     if not a.skip_sqlite:
         results["sqlite"] = sqlite_runs(a.connections, a.duration)
     if not a.skip_scale:
@@ -597,7 +661,8 @@ def _cpu_per_request(r: dict, part: str = "server") -> float:
 def report(results: dict) -> None:
     """The Markdown tables of bench/RESULTS.md."""
     print(
-        "\n| path | workers | product rps | limit rps | product / limit | product p50 / p99 ms | errors "
+        "\n| path | workers | product rps | limit rps | product / limit (each pair) "
+        "| product p50 / p99 ms | errors "
         "| server CPU µs per request, product vs limit | PostgreSQL CPU µs per request, product vs limit "
         "| foreign CPU, cores |"
     )
@@ -605,7 +670,12 @@ def report(results: dict) -> None:
     for workers, run in results["runs"].items():
         for mode, p in run["modes"].items():
             lim = run.get("limit", {}).get(mode)
-            ratio = f"**{p['rps'] / lim['rps']:.2f}**" if lim else "-"
+            found = run.get("ratios", {}).get(mode)
+            ratio = "-"
+            if lim:
+                ratio = f"**{found['median'] if found else p['rps'] / lim['rps']:.2f}**"
+                if found and len(found["pairs"]) > 1:
+                    ratio += f" ({', '.join(f'{x:.2f}' for x in found['pairs'])})"
             limit_rps = f"{lim['rps']:,.0f}" if lim else "-"
             cpu = f"{_cpu_per_request(p):,.0f}" + (f" vs {_cpu_per_request(lim):,.0f}" if lim else "")
             pg = f"{_cpu_per_request(p, 'postgres'):,.0f}" + (
@@ -618,6 +688,14 @@ def report(results: dict) -> None:
                 f"| {mode} | {workers} | {p['rps']:,.0f} | {limit_rps} | {ratio} | "
                 f"{p['p50_ms']:.1f} / {p['p99_ms']:.1f} | {p['errors']} | {cpu} | {pg} | {other} |"
             )
+    probe, first_limit = results.get("probe"), results["runs"].get("1", {}).get("limit", {}).get("tier")
+    if probe and first_limit:
+        print(
+            f"\nReference (the issue's framework probe: its tier read as a Starlette route in a FastAPI "
+            f"app, one worker, same run): {probe['rps']:,.0f} reads/s, "
+            f"**{probe['rps'] / first_limit['rps']:.2f}×** the limit's median window, "
+            f"{_cpu_per_request(probe):,.0f} µs of server CPU per read"
+        )
     for workers, run in results["runs"].items():
         print(f"\nRSS per worker after the run, {workers} worker(s): {run['rss_mib']} MiB")
     first = next(iter(results["runs"].values()))

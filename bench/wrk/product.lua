@@ -4,6 +4,7 @@
 --   MODE=post-hot  POST /v1/transactions, all for member HOT
 --   MODE=points    GET  /v1/customers/<random bench member>/points
 --   MODE=quote     POST /v1/transactions/quote for a random bench member (nothing saved)
+--   MODE=probe     GET  /v1/customers/<random 1..CUSTOMERS>/tier of the framework probe (KEY k1)
 -- KEY is an API key with members:read and transactions:write. done() prints "WRKJSON {...}".
 
 local mode = os.getenv("MODE") or "tier"
@@ -35,6 +36,9 @@ function init(args)
 end
 
 function request()
+  if mode == "probe" then
+    return wrk.format("GET", "/v1/customers/" .. math.random(1, customers) .. "/tier", get_headers)
+  end
   if mode == "tier" or mode == "points" then
     return wrk.format("GET", "/v1/customers/" .. member(math.random(1, customers)) .. "/" .. mode, get_headers)
   end
