@@ -96,9 +96,15 @@ class Database:
             else sessionmaker
         )
 
+    def new_unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        """A unit of work the caller closes (`unit_of_work` closes it for you)."""
+        return UnitOfWork(
+            self._reader if read_only else self._sessionmaker, self.retries, read_only=read_only
+        )
+
     @asynccontextmanager
     async def unit_of_work(self, *, read_only: bool = False) -> AsyncIterator[UnitOfWork]:
-        uow = UnitOfWork(self._reader if read_only else self._sessionmaker, self.retries, read_only=read_only)
+        uow = self.new_unit_of_work(read_only=read_only)
         try:
             yield uow
         finally:
