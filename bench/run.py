@@ -308,11 +308,13 @@ def product_runs(
     history: bool = False,
     limit: subprocess.Popen[bytes] | None = None,
     pairs: int = 1,
+    probe: subprocess.Popen[bytes] | None = None,
 ) -> dict:
     """`crm serve --workers N` under each mode in turn, each window followed by the same mode on
     the `limit` harness (if given), `pairs` times alternating: this machine's CPU speed drifts
     by up to 2x within a minute, so the ratio is the median of the adjacent pairs' ratios and
-    each side's figures are its median window. RSS per worker after the runs."""
+    each side's figures are its median window; with `probe`, each tier pair also gets a probe
+    window. RSS per worker after the runs."""
     crm = str(Path(PY).with_name("crm"))
     port = 18090
     server = start_server(
@@ -329,7 +331,7 @@ def product_runs(
             wrk_env = {"MODE": mode, "KEY": key, "CUSTOMERS": str(members), "HOT": "1"}
             run_wrk(url, wrk_env, connections, 3, server.pid, pg_data)  # warm-up
             compared = limit is not None and mode in LIMIT_MODES
-            mine, theirs = [], []
+            mine, theirs, probed = [], [], []
             for k in range(pairs if compared else 1):
                 mine.append(r := run_wrk(url, wrk_env, connections, duration, server.pid, pg_data, dsn))
                 print(
@@ -339,11 +341,16 @@ def product_runs(
                 )
                 if limit is not None and compared:
                     theirs.append(limit_window(limit, workers, mode, connections, duration, warm_up=k == 0))
+                    if probe is not None and mode == "tier":
+                        probed.append(probe_window(probe, connections, duration, pg_data, warm_up=k == 0))
             out["modes"][mode] = median_window(mine)
             if theirs:
                 out["limit"][mode] = median_window(theirs)
                 ratios = [a["rps"] / b["rps"] for a, b in zip(mine, theirs, strict=True)]
                 out["ratios"][mode] = {"median": statistics.median(ratios), "pairs": ratios}
+            if probed:
+                ratios = [a["rps"] / b["rps"] for a, b in zip(probed, theirs, strict=True)]
+                out["probe"] = {**median_window(probed), "median": statistics.median(ratios), "pairs": ratios}
         out["rss_mib"] = rss_mib(server.pid)
         print(f"product w={workers} RSS per worker (MiB): {out['rss_mib']}", flush=True)
         if history:
@@ -393,12 +400,13 @@ def start_limit(dsn: str, workers: int) -> subprocess.Popen[bytes]:
     )
 
 
-def probe_window(dsn: str, connections: int, duration: int, pg_data: str) -> dict:
+PROBE_PORT = 18092
+
+
+def start_probe(dsn: str) -> subprocess.Popen[bytes]:
     """The tier read of `../shared/bench-limit/framework/probe_app.py` as a Starlette route in a
-    FastAPI app (the issue's reference for what FastAPI-hosted code can reach), one worker,
-    run right after the product's and the limit's tier windows on the limit's table."""
-    port = 18092
-    probe = start_server(
+    FastAPI app: the issue's reference for what FastAPI-hosted code reaches (one worker)."""
+    return start_server(
         [
             PY,
             "-m",
@@ -407,7 +415,7 @@ def probe_window(dsn: str, connections: int, duration: int, pg_data: str) -> dic
             "--app-dir",
             str(LIMIT / "framework"),
             "--port",
-            str(port),
+            str(PROBE_PORT),
             "--workers",
             "1",
             "--loop",
@@ -419,14 +427,18 @@ def probe_window(dsn: str, connections: int, duration: int, pg_data: str) -> dic
             "warning",
         ],
         {"DATABASE_URL": dsn, "MODE": "starlette"},
-        f"http://127.0.0.1:{port}/v1/customers/1/tier",
+        f"http://127.0.0.1:{PROBE_PORT}/v1/customers/1/tier",
     )
-    try:
-        url, wrk_env = f"http://127.0.0.1:{port}", {"MODE": "probe", "KEY": "k1", "CUSTOMERS": str(MEMBERS)}
-        run_wrk(url, wrk_env, connections, 3, probe.pid, pg_data)  # warm-up
-        r = run_wrk(url, wrk_env, connections, duration, probe.pid, pg_data)
-    finally:
-        stop(probe)
+
+
+def probe_window(
+    probe: subprocess.Popen[bytes], connections: int, duration: int, pg_data: str, warm_up: bool
+) -> dict:
+    """One tier window on the probe, on the limit's table."""
+    url, wrk_env = f"http://127.0.0.1:{PROBE_PORT}", {"MODE": "probe", "KEY": "k1", "CUSTOMERS": str(MEMBERS)}
+    if warm_up:
+        run_wrk(url, wrk_env, connections, 3, probe.pid, pg_data)
+    r = run_wrk(url, wrk_env, connections, duration, probe.pid, pg_data)
     print(f"probe   w=1 tier      {r['rps']:8.1f} rps  p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms")
     return r
 
@@ -612,6 +624,7 @@ def main() -> int:
     results: dict = {"runs": {}, "conditions": {}}
     for workers in worker_counts:
         limit = None if a.skip_limit else start_limit(dsn, workers)
+        probe = start_probe(dsn) if limit is not None and workers == 1 and "tier" in modes else None
         try:
             results["runs"][str(workers)] = product_runs(
                 env,
@@ -624,12 +637,12 @@ def main() -> int:
                 history=workers == worker_counts[0],
                 limit=limit,
                 pairs=a.pairs,
+                probe=probe,
             )
         finally:
-            if limit is not None:
-                stop(limit)
-        if workers == 1 and not a.skip_limit and "tier" in modes:
-            results["probe"] = probe_window(dsn, a.connections, a.duration, pg_data)
+            for server in (limit, probe):
+                if server is not None:
+                    stop(server)
     if not a.skip_sqlite:
         results["sqlite"] = sqlite_runs(a.connections, a.duration)
     if not a.skip_scale:
@@ -688,12 +701,12 @@ def report(results: dict) -> None:
                 f"| {mode} | {workers} | {p['rps']:,.0f} | {limit_rps} | {ratio} | "
                 f"{p['p50_ms']:.1f} / {p['p99_ms']:.1f} | {p['errors']} | {cpu} | {pg} | {other} |"
             )
-    probe, first_limit = results.get("probe"), results["runs"].get("1", {}).get("limit", {}).get("tier")
-    if probe and first_limit:
+    probe = results["runs"].get("1", {}).get("probe")
+    if probe:
         print(
             f"\nReference (the issue's framework probe: its tier read as a Starlette route in a FastAPI "
-            f"app, one worker, same run): {probe['rps']:,.0f} reads/s, "
-            f"**{probe['rps'] / first_limit['rps']:.2f}×** the limit's median window, "
+            f"app, one worker, each window right after the limit's): {probe['rps']:,.0f} reads/s, "
+            f"**{probe['median']:.2f}×** the limit ({', '.join(f'{x:.2f}' for x in probe['pairs'])}), "
             f"{_cpu_per_request(probe):,.0f} µs of server CPU per read"
         )
     for workers, run in results["runs"].items():
