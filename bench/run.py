@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
 """Benchmark the product's hot paths against this machine's limit, measured in the same run.
 
-    .venv/bin/python bench/run.py [--duration 15] [--connections 32] [--workers 1,2,4]
+    .venv/bin/python bench/run.py [--duration 15] [--pairs 3] [--connections 32] [--workers 1,2,4]
                                   [--skip-limit] [--skip-sqlite] [--skip-scale]
 
 1. Starts the throwaway PostgreSQL of ../shared/bench-limit (durable settings), builds the
    product's schema with the migrations in database `crm_bench`, seeds 100,000 members
-   (bench/seed.sql) and an API key; loads the limit harness's schema in its own database.
+   (bench/seed.sql), runs the day's member analysis (`crm analyse`) and creates an API key;
+   loads the limit harness's schema in its own database.
 2. For each worker count: runs `crm serve --workers N` and, beside it, the limit harness
    (bare ASGI + asyncpg, the same SQL work) with the same worker count; drives the product
    with wrk (bench/wrk/product.lua): GET tier, GET points, POST quote, POST purchase (random
    member), POST purchase (one hot member), each tier/post/post-hot window followed at once
-   by the same mode on the limit through ../shared/bench-limit/load.py (so each ratio compares
-   adjacent windows, one server loaded at a time); notes each worker's RSS after the run.
+   by the same mode on the limit through ../shared/bench-limit/load.py, `--pairs` times
+   alternating (each ratio the median of adjacent pairs, one server loaded at a time; with one
+   worker the tier pairs also run the issue's framework probe); notes each worker's RSS.
 3. With one worker: post latency for a member with 10 vs 10,000 prior purchases (c=4).
 4. The embedded SQLite default (one worker): tier reads/s and posts/s on a file database
    seeded with the same 100,000 members.
