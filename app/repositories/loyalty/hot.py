@@ -273,7 +273,7 @@ def _to_db(kind: Any) -> Callable[[Any], Any] | None:
 
 
 def _scaled(kind: ScaledDecimal) -> Callable[[Any], int | None]:
-    """`ScaledDecimal.process_bind_param` without its call layers (a third of the cost; speed only)."""
+    """`ScaledDecimal.process_bind_param` without its call layers (only for speed: 40 % of the time)."""
     places = kind.scale
 
     def convert(value: Any) -> int | None:
