@@ -18,7 +18,7 @@ from app import errors
 from app.api import docs, health, ratelimit
 from app.api.authentication import AuthenticateFirst
 from app.api.deps import access_of, check_query
-from app.api.hot import HotPaths
+from app.api.hot import HotPaths, TrustedTierReads
 from app.api.middleware import RequestGuard
 from app.api.observability import Observability
 from app.api.v1 import ROUTERS
@@ -108,7 +108,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HotPaths)  # innermost: after authentication, before FastAPI's routing
     app.add_middleware(AuthenticateFirst)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
-    _add_operations_middleware(app, settings)  # outermost: CORS, then telemetry
+    _add_operations_middleware(app, settings)  # CORS, then telemetry
+    app.add_middleware(TrustedTierReads, access_log=settings.access_log)  # outermost: skips the rest
     return app
 
 

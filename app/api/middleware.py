@@ -30,6 +30,12 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def request_id_of(scope: Scope) -> str:
+    """The caller's `X-Request-ID` when it is well formed, else a new one."""
+    given = _header(scope, b"x-request-id")
+    return given if given and _REQUEST_ID.match(given) else secrets.token_hex(8)
+
+
 def _is_json(content_type: str | None) -> bool:
     if content_type is None:
         return False
@@ -109,8 +115,7 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = _header(scope, b"x-request-id")
-        request_id = given if given and _REQUEST_ID.match(given) else secrets.token_hex(8)
+        request_id = request_id_of(scope)
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message: Message) -> None:

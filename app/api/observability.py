@@ -75,18 +75,24 @@ class Observability:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            elapsed = time.perf_counter() - started
-            route = route_template(scope)
-            method = scope["method"]
-            REQUESTS.labels(method, route, str(status)).inc()
-            LATENCY.labels(method, route).observe(elapsed)
-            if self.access_log:
-                log.info(
-                    "request",
-                    request_id=state.get("request_id"),
-                    key_id=state.get("key_id"),
-                    method=method,
-                    route=route,
-                    status=status,
-                    duration_ms=round(elapsed * 1000, 2),
-                )
+            record(scope, status, started, access_log=self.access_log)
+
+
+def record(scope: Scope, status: int, started: float, *, access_log: bool) -> None:
+    """The request's metrics and, if on, its access-log line (`started`: `time.perf_counter()`)."""
+    elapsed = time.perf_counter() - started
+    state = scope["state"]
+    route = route_template(scope)
+    method = scope["method"]
+    REQUESTS.labels(method, route, str(status)).inc()
+    LATENCY.labels(method, route).observe(elapsed)
+    if access_log:
+        log.info(
+            "request",
+            request_id=state.get("request_id"),
+            key_id=state.get("key_id"),
+            method=method,
+            route=route,
+            status=status,
+            duration_ms=round(elapsed * 1000, 2),
+        )

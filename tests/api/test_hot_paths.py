@@ -9,8 +9,10 @@ from typing import Any
 
 import httpx
 
+from app.api import deps
 from app.api.observability import HOT_PATH
 from app.api.ratelimit import MemoryCounter, RateLimiter
+from app.services.integration.api_keys import forget_keys
 from tests.api.marketing.test_campaign_posting import BASKET, running
 from tests.helpers import line, new_member, post, purchase
 
@@ -120,3 +122,61 @@ async def test_a_running_campaign_hands_its_purchases_to_the_route(
     if is_postgres:
         assert after[(POST, "route")] - before[(POST, "route")] == 1
         assert after[(POST, "served")] == before[(POST, "served")]
+
+
+async def test_a_trusted_keys_tier_read_is_answered_by_the_outermost_layer_as_by_the_stack(
+    client: httpx.AsyncClient, app: Any, admin: dict[str, str], is_postgres: bool, monkeypatch: Any
+) -> None:
+    """`TrustedTierReads` answers a tier read by a key this worker trusts without the layers below
+    it (on PostgreSQL): same status, body, ETag, rate-limit and request-id headers, refusals,
+    304, metrics and rate-limit count as the whole stack gives a key it must verify first."""
+    member = await new_member(client, admin)
+    tier_path = f"/v1/customers/{member['id']}/tier"
+    await post(client, admin, purchase(member["id"], line("maintenance", "1000.00", "0.35")))
+    verified: list[str] = []
+    real = deps.get_principal
+
+    async def counting(*args: Any) -> Any:
+        verified.append("stack")
+        return await real(*args)
+
+    monkeypatch.setattr("app.api.authentication.get_principal", counting)
+    kept = app.state.limiter
+    app.state.limiter = RateLimiter({"*": 100}, 3600, MemoryCounter())
+    asked = {**admin, "X-Request-ID": "mobile-42"}
+    try:
+        forget_keys()  # the next read goes down the whole stack, which trusts the key again
+        stacked = await client.get(tier_path, headers=asked)
+        fast = await client.get(tier_path, headers=asked)
+        not_modified = await client.get(tier_path, headers={**admin, "If-None-Match": fast.headers["ETag"]})
+        forget_keys()
+        missing_stacked = await client.get("/v1/customers/cus_nobody/tier", headers=admin)
+        missing_fast = await client.get("/v1/customers/cus_nobody/tier", headers=admin)
+    finally:
+        app.state.limiter = kept
+    assert verified == ["stack", "stack"] if is_postgres else len(verified) == 5  # SQLite: no raw pool
+    assert (fast.status_code, fast.json(), fast.headers["ETag"]) == (
+        200,
+        stacked.json(),
+        stacked.headers["ETag"],
+    )
+
+    def shown(r: httpx.Response) -> dict[str, str]:
+        return {k: v for k, v in r.headers.items() if k not in ("ratelimit", "x-request-id")}
+
+    assert shown(fast) == shown(stacked)
+    assert fast.headers["x-request-id"] == stacked.headers["x-request-id"] == "mobile-42"
+    left = [int(r.headers["RateLimit"].split(";r=")[1].split(";")[0]) for r in (stacked, fast, not_modified)]
+    assert left == [99, 98, 97]
+    assert not_modified.status_code == 304 and not_modified.headers["ETag"] == fast.headers["ETag"]
+    assert not_modified.headers["x-request-id"] and "ratelimit" in not_modified.headers
+    assert missing_fast.status_code == missing_stacked.status_code == 404
+    assert (
+        missing_fast.headers["content-type"]
+        == missing_stacked.headers["content-type"]
+        == "application/problem+json"
+    )
+    assert {k: v for k, v in missing_fast.json().items() if k != "request_id"} == {
+        k: v for k, v in missing_stacked.json().items() if k != "request_id"
+    }
+    assert missing_fast.json()["request_id"] == missing_fast.headers["x-request-id"]
