@@ -29,11 +29,11 @@ import orjson
 from fastapi import Request
 from pydantic import ValidationError
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.deps import Access, MemberReader, TransactionsWrite, admit, raw_connection, request_fingerprint
 from app.api.middleware import replaying, request_id_of
-from app.api.observability import HOT_PATH, record
+from app.api.observability import HOT_PATH, StatusSend, record
 from app.domain.errors import DomainError
 from app.errors import refusal
 from app.models.base import utcnow
@@ -216,29 +216,14 @@ class TrustedTierReads:
         state: dict[str, Any] = scope.setdefault("state", {})
         request_id = request_id_of(scope)
         state.update(request_id=request_id, principal=principal, key_id=principal.key_id)
-        status = 500
-
-        async def send_with_headers(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                usage = state.get("rate_limit")
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-request-id", request_id.encode()),
-                    *(usage.headers(status) if usage is not None else ()),
-                ]
-            await send(message)
-
+        sender = StatusSend(send, state, ((b"x-request-id", request_id.encode()),))
         try:
-            answered = await _answer_tier(
-                scope, receive, send_with_headers, principal, customer_id, if_none_match
-            )
+            answered = await _answer_tier(scope, receive, sender, principal, customer_id, if_none_match)
         except BaseException:
-            record(scope, status, started, access_log=self.access_log)
+            record(scope, sender.status, started, access_log=self.access_log)
             raise
         if answered:
-            record(scope, status, started, access_log=self.access_log)
+            record(scope, sender.status, started, access_log=self.access_log)
             return
         scope.pop("route", None)
         await self.app(scope, receive, send)

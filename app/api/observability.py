@@ -60,22 +60,33 @@ class Observability:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        state: dict[str, Any] = scope.setdefault("state", {})
-        status = 500
-
-        async def send_with_headers(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                usage = state.get("rate_limit")
-                if usage is not None:
-                    message["headers"] = [*message.get("headers", []), *usage.headers(status)]
-            await send(message)
-
+        sender = StatusSend(send, scope.setdefault("state", {}))
         try:
-            await self.app(scope, receive, send_with_headers)
+            await self.app(scope, receive, sender)
         finally:
-            record(scope, status, started, access_log=self.access_log)
+            record(scope, sender.status, started, access_log=self.access_log)
+
+
+class StatusSend:
+    """`send` that notes the response's status and adds `extra` and the rate-limit headers."""
+
+    def __init__(
+        self, send: Send, state: dict[str, Any], extra: tuple[tuple[bytes, bytes], ...] = ()
+    ) -> None:
+        self.send, self.state, self.extra = send, state, extra
+        self.status = 500  # until a response starts
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            usage = self.state.get("rate_limit")
+            if usage is not None or self.extra:
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *self.extra,
+                    *(usage.headers(self.status) if usage is not None else ()),
+                ]
+        await self.send(message)
 
 
 def record(scope: Scope, status: int, started: float, *, access_log: bool) -> None:
