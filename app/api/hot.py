@@ -197,10 +197,10 @@ class TrustedTierReads:
 
     The layers it stands in for cost about a quarter of such a read's CPU: it does their work
     through the same plain functions (`request_id_of`, `trusted`, `admit`, `record`) and adds
-    their headers in one place. Everything else goes down the whole stack: another method or path, a query
-    string, a key not verified in the last half second (or a member token), a repeated
-    Authorization or If-None-Match, an `Origin` (CORS answers it), SQLite, and a read whose
-    rules this worker must load first (its rate limit counted once).
+    their headers in one place. Everything else goes down the whole stack: another method or
+    path, a query string, a key not verified in the last half second (or a member token), a
+    repeated Authorization or If-None-Match, an `Origin` (CORS answers it), SQLite, and a read
+    whose rules this worker must load first (its rate limit counted once).
     """
 
     def __init__(self, app: ASGIApp, *, access_log: bool) -> None:
