@@ -372,31 +372,36 @@ def product_runs(
     return out
 
 
+def uvicorn(app: str, app_dir: Path, port: int, workers: int) -> list[str]:
+    """The command line both reference servers run with (uvloop, httptools, no access log)."""
+    return [
+        PY,
+        "-m",
+        "uvicorn",
+        app,
+        "--app-dir",
+        str(app_dir),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+
+
 def start_limit(dsn: str, workers: int) -> subprocess.Popen[bytes]:
     """The limit harness with the same worker count, beside the product (idle while it runs)."""
     lport = 18091
     return start_server(
-        [
-            PY,
-            "-m",
-            "uvicorn",
-            "limit_app:app",
-            "--app-dir",
-            str(LIMIT),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(lport),
-            "--workers",
-            str(workers),
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
+        uvicorn("limit_app:app", LIMIT, lport, workers),
         {"DATABASE_URL": dsn, "POOL_SIZE": "16"},
         f"http://127.0.0.1:{lport}/hello",
     )
@@ -409,25 +414,7 @@ def start_probe(dsn: str) -> subprocess.Popen[bytes]:
     """The tier read of `../shared/bench-limit/framework/probe_app.py` as a Starlette route in a
     FastAPI app: the issue's reference for what FastAPI-hosted code reaches (one worker)."""
     return start_server(
-        [
-            PY,
-            "-m",
-            "uvicorn",
-            "probe_app:app",
-            "--app-dir",
-            str(LIMIT / "framework"),
-            "--port",
-            str(PROBE_PORT),
-            "--workers",
-            "1",
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
+        uvicorn("probe_app:app", LIMIT / "framework", PROBE_PORT, 1),
         {"DATABASE_URL": dsn, "MODE": "starlette"},
         f"http://127.0.0.1:{PROBE_PORT}/v1/customers/1/tier",
     )
